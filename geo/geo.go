@@ -1,0 +1,90 @@
+// Package geo is the area store: levels of the administrative hierarchy and
+// area schemes, versioned area boundaries, their import and the spatial
+// queries over them.
+package geo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNotFound is returned (wrapped) when a level or area does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Level is a rung of the area hierarchy (Rank set, lower is coarser) or an
+// area scheme (MemberLevel set): a grouping of areas of one level.
+type Level struct {
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Rank        *int   `json:"rank,omitempty"`
+	MemberLevel string `json:"member_level,omitempty"`
+}
+
+// IsScheme reports whether the level is an area scheme.
+func (l Level) IsScheme() bool { return l.MemberLevel != "" }
+
+// Area is one version of an area, without its geometry.
+type Area struct {
+	ID          int64      `json:"id"`
+	Level       string     `json:"level"`
+	Code        string     `json:"code"`
+	Name        string     `json:"name"`
+	ParentLevel string     `json:"parent_level,omitempty"`
+	ParentCode  string     `json:"parent,omitempty"`
+	ValidFrom   *time.Time `json:"valid_from,omitempty"`
+	ValidTo     *time.Time `json:"valid_to,omitempty"`
+	AreaKm2     *float64   `json:"area_km2,omitempty"`
+	HasGeometry bool       `json:"has_geometry"`
+}
+
+// Store reads and writes areas in PostGIS.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// NewStore returns a store on the given pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool returns the store's connection pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+const sqlLevels = `
+SELECT name, title, rank, coalesce(member_level, '')
+FROM level
+ORDER BY rank NULLS LAST, name`
+
+// Levels lists all levels, hierarchy first (coarse to fine), then schemes.
+func (s *Store) Levels(ctx context.Context) ([]Level, error) {
+	rows, err := s.pool.Query(ctx, sqlLevels)
+	if err != nil {
+		return nil, fmt.Errorf("list levels: %w", err)
+	}
+	levels, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Level, error) {
+		var l Level
+		err := r.Scan(&l.Name, &l.Title, &l.Rank, &l.MemberLevel)
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list levels: %w", err)
+	}
+	return levels, nil
+}
+
+// Level returns one level by name.
+func (s *Store) Level(ctx context.Context, name string) (Level, error) {
+	levels, err := s.Levels(ctx)
+	if err != nil {
+		return Level{}, err
+	}
+	for _, l := range levels {
+		if l.Name == name {
+			return l, nil
+		}
+	}
+	return Level{}, fmt.Errorf("level %q: %w", name, ErrNotFound)
+}
