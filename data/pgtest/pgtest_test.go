@@ -1,0 +1,167 @@
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+func queryInt(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func TestNewDBIsMigrated(t *testing.T) {
+	t.Parallel()
+	pool := NewDB(t)
+	checks := []struct {
+		sql  string
+		want int
+	}{
+		{"SELECT count(*) FROM pg_extension WHERE extname IN ('postgis', 'btree_gist')", 2},
+		{"SELECT count(*) FROM level", 8},
+		{"SELECT count(*) FROM level WHERE rank IS NOT NULL", 8},
+		{"SELECT count(*) FROM area", 0},
+		{"SELECT max(version_id) FROM goose_db_version WHERE is_applied", 1},
+		{"SELECT ST_SRID(ST_Transform(ST_SetSRID(ST_MakePoint(3500000, 5800000), 31467), 4326))", 4326},
+	}
+	for _, c := range checks {
+		if got := queryInt(t, pool, c.sql); got != c.want {
+			t.Errorf("%s = %d, want %d", c.sql, got, c.want)
+		}
+	}
+}
+
+func TestNewDBIsolated(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, b := NewDB(t), NewDB(t)
+	for _, sql := range []string{
+		"CREATE TABLE only_in_a (x integer)",
+		"INSERT INTO level (name, title, rank) VALUES ('block', 'Blöcke', 90)",
+	} {
+		if _, err := a.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	const tableExists = "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'"
+	for _, c := range []struct {
+		name         string
+		pool         *pgxpool.Pool
+		tables, levs int
+	}{{"a", a, 1, 9}, {"b", b, 0, 8}} {
+		if got := queryInt(t, c.pool, tableExists); got != c.tables {
+			t.Errorf("database %s: %d tables only_in_a, want %d", c.name, got, c.tables)
+		}
+		if got := queryInt(t, c.pool, "SELECT count(*) FROM level"); got != c.levs {
+			t.Errorf("database %s: %d levels, want %d", c.name, got, c.levs)
+		}
+	}
+}
+
+func TestNewDBParallel(t *testing.T) {
+	names := make([]string, 6)
+	t.Run("group", func(t *testing.T) {
+		for i := range names {
+			t.Run(fmt.Sprint(i), func(t *testing.T) {
+				t.Parallel()
+				pool := NewDB(t)
+				if err := pool.QueryRow(context.Background(), "SELECT current_database()").Scan(&names[i]); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	})
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			t.Errorf("database %s handed out twice", n)
+		}
+		seen[n] = true
+	}
+	// Each database is dropped when its test ends.
+	conn, err := pgx.Connect(context.Background(), AdminURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var left int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_database WHERE datname = ANY($1)", names).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d test databases left after their tests ended", left)
+	}
+}
+
+func TestEnsureTemplateConcurrently(t *testing.T) {
+	ctx := context.Background()
+	admin := AdminURL(t)
+	name := "sozialatlas_tmpl_" + strings.TrimPrefix(databaseName("concurrent"), "t_")
+	t.Cleanup(func() {
+		if err := execAdmin(context.Background(), admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()); err != nil {
+			t.Error(err)
+		}
+	})
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			got, err := ensureTemplate(ctx, admin, name)
+			if err == nil && got != name {
+				err = fmt.Errorf("got template %s, want %s", got, name)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT datname || ' ' || datallowconn FROM pg_database WHERE datname LIKE $1 ORDER BY 1", name+"%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{name + " false"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("databases %v, want %v", got, want)
+	}
+}
+
+func TestDatabaseName(t *testing.T) {
+	tests := []struct{ test, prefix string }{
+		{"TestX", "t_testx_"},
+		{"TestImport/Berlin LOR (2021)", "t_testimport_berlin_lor__2021__"},
+		{strings.Repeat("TestLong", 20), "t_" + strings.Repeat("testlong", 5) + "_"},
+	}
+	for _, tt := range tests {
+		got := databaseName(tt.test)
+		if !strings.HasPrefix(got, tt.prefix) || len(got) != len(tt.prefix)+8 || len(got) > 63 {
+			t.Errorf("databaseName(%q) = %q, want %q + 8 hex digits, at most 63 bytes", tt.test, got, tt.prefix)
+		}
+	}
+	if a, b := databaseName("TestX"), databaseName("TestX"); a == b {
+		t.Errorf("two databases for one test share the name %s", a)
+	}
+}
