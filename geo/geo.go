@@ -88,3 +88,26 @@ func (s *Store) Level(ctx context.Context, name string) (Level, error) {
 	}
 	return Level{}, fmt.Errorf("level %q: %w", name, ErrNotFound)
 }
+
+const sqlImported = `
+SELECT EXISTS (SELECT FROM import_batch WHERE kind = $1 AND source = $2 AND report->>'level' = $3)`
+
+// Imported reports whether a file of that name has been imported into the
+// level (by kind: "areas" or "scheme").
+func (s *Store) Imported(ctx context.Context, kind, file, level string) (bool, error) {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, sqlImported, kind, file, level).Scan(&ok); err != nil {
+		return false, fmt.Errorf("look up imports: %w", err)
+	}
+	return ok, nil
+}
+
+const sqlAddLevel = `INSERT INTO level (name, title, rank) VALUES ($1, $2, $3)`
+
+// AddLevel adds a level to the hierarchy.
+func (s *Store) AddLevel(ctx context.Context, l Level) error {
+	if _, err := s.pool.Exec(ctx, sqlAddLevel, l.Name, l.Title, l.Rank); err != nil {
+		return fmt.Errorf("add level %q: %w", l.Name, err)
+	}
+	return nil
+}

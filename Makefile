@@ -1,0 +1,42 @@
+# Sozialatlas — two commands:
+#   make run    set up and run the demo atlas on http://127.0.0.1:8080
+#   make test   set up and pass all tests
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+
+BIN := bin/sozialatlas
+GO_SOURCES := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null) go.mod go.sum $(wildcard data/migrations/*.sql)
+
+.PHONY: run test bench build setup-run setup-test setup-bench vet clean
+
+run: setup-run $(BIN)
+	$(BIN) serve --demo data/demo
+
+build: $(BIN)
+
+$(BIN): $(GO_SOURCES)
+	go build -o $(BIN) ./cmd/sozialatlas
+
+setup-run:
+	@scripts/setup-debian.sh run
+
+setup-test:
+	@scripts/setup-debian.sh test
+
+setup-bench:
+	@scripts/setup-debian.sh bench
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+
+# One throwaway PostgreSQL cluster serves the whole test run; every test
+# gets its own database from a migrated template.
+test: setup-test vet
+	go run ./data/pgtest/run -- go test -count=1 -timeout 30m ./...
+
+bench: setup-bench $(BIN)
+	go run ./data/pgtest/run -- go test -run '^$$' -bench . -benchtime 5x -timeout 30m ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,115 @@
+// Package demo loads the demo atlas that ships in this directory: real open
+// data (BKG VG5000 boundaries, Berlin's LOR), described by atlas.json.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sozialatlas/sozialatlas/geo"
+)
+
+// Manifest lists what the demo atlas imports, in order.
+type Manifest struct {
+	Title       string     `json:"title"`
+	Attribution string     `json:"attribution"`
+	Areas       []AreaStep `json:"areas"`
+}
+
+// AreaStep is one boundary import of the demo.
+type AreaStep struct {
+	File      string            `json:"file"`
+	Level     string            `json:"level"`
+	CodeField string            `json:"code_field"`
+	NameField string            `json:"name_field"`
+	Where     map[string]string `json:"where"`
+	Parent    struct {
+		Field   string `json:"field"`
+		Prefix  int    `json:"prefix"`
+		Code    string `json:"code"`
+		Overlap bool   `json:"overlap"`
+		Level   string `json:"level"`
+	} `json:"parent"`
+	ValidFrom string `json:"valid_from"`
+	ValidTo   string `json:"valid_to"`
+}
+
+// ReadManifest reads dir/atlas.json.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, "atlas.json"))
+	if err != nil {
+		return m, fmt.Errorf("demo manifest: %w", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("demo manifest %s: %w", filepath.Join(dir, "atlas.json"), err)
+	}
+	return m, nil
+}
+
+// Import turns the step into a geo import relative to dir.
+func (s AreaStep) Import(dir string) (geo.AreaImport, error) {
+	in := geo.AreaImport{
+		Path:      filepath.Join(dir, s.File),
+		Level:     s.Level,
+		CodeField: s.CodeField,
+		NameField: s.NameField,
+		Where:     s.Where,
+		Parent: geo.ParentRule{Field: s.Parent.Field, Prefix: s.Parent.Prefix,
+			Code: s.Parent.Code, Overlap: s.Parent.Overlap, Level: s.Parent.Level},
+	}
+	var err error
+	if in.ValidFrom, err = date(s.ValidFrom); err != nil {
+		return in, fmt.Errorf("demo step %s: valid_from: %w", s.File, err)
+	}
+	if in.ValidTo, err = date(s.ValidTo); err != nil {
+		return in, fmt.Errorf("demo step %s: valid_to: %w", s.File, err)
+	}
+	return in, nil
+}
+
+func date(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Load imports every step of the manifest that has not been imported yet,
+// so an interrupted first start resumes where it stopped.
+func Load(ctx context.Context, store *geo.Store, dir string, log *slog.Logger) error {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return err
+	}
+	for _, step := range m.Areas {
+		in, err := step.Import(dir)
+		if err != nil {
+			return err
+		}
+		done, err := store.Imported(ctx, "areas", filepath.Base(in.Path), in.Level)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if done {
+			continue
+		}
+		rep, err := store.ImportAreas(ctx, in)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		log.Info("demo areas imported", "file", step.File, "level", rep.Level,
+			"imported", rep.Imported, "repaired", rep.Repaired, "closed", rep.Closed,
+			"seconds", fmt.Sprintf("%.2f", rep.Seconds))
+	}
+	return nil
+}
