@@ -96,11 +96,27 @@ var templates sync.Map // string → func() (string, error)
 // place). The pool is closed and the database dropped when the test ends.
 func NewDB(t testing.TB) *pgxpool.Pool {
 	t.Helper()
+	return NewDBWith(t, "", nil)
+}
+
+// Setup fills a template database once, e.g. with imported demo data.
+type Setup func(ctx context.Context, pool *pgxpool.Pool) error
+
+// NewDBWith is NewDB for tests that share an expensive fixture: setup runs
+// once per test cluster, on a copy of the migrated template that becomes a
+// template of its own, named by key (change the key when setup changes).
+// Every test still gets a private copy. An empty key is NewDB.
+func NewDBWith(t testing.TB, key string, setup Setup) *pgxpool.Pool {
+	t.Helper()
 	admin := AdminURL(t)
-	once, _ := templates.LoadOrStore(admin, sync.OnceValues(func() (string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	once, _ := templates.LoadOrStore(admin+"\x00"+key, sync.OnceValues(func() (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		return ensureTemplate(ctx, admin, templateName())
+		base, err := ensureTemplate(ctx, admin, templateName(), "", nil)
+		if err != nil || key == "" {
+			return base, err
+		}
+		return ensureTemplate(ctx, admin, base+"_"+databaseSlug(key, 20), base, setup)
 	}))
 	tmpl, err := once.(func() (string, error))()
 	if err != nil {
@@ -179,10 +195,12 @@ const templateLock = 0x50474d54_4d504c00
 
 const sqlDatabaseExists = `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`
 
-// ensureTemplate builds the template database unless it exists. It builds
-// under a scratch name and renames when complete, so a template of that name
-// is always fully migrated, even after a build was killed half-way.
-func ensureTemplate(ctx context.Context, admin, name string) (string, error) {
+// ensureTemplate builds the template database unless it exists: migrated
+// from scratch when from is "", else copied from the template from and
+// filled by setup. It builds under a scratch name and renames when complete,
+// so a template of that name is always whole, even after a build was killed
+// half-way.
+func ensureTemplate(ctx context.Context, admin, name, from string, setup Setup) (string, error) {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		return "", fmt.Errorf("template database: %w", err)
@@ -202,16 +220,17 @@ func ensureTemplate(ctx context.Context, admin, name string) (string, error) {
 
 	build := name + "_build"
 	quotedBuild := pgx.Identifier{build}.Sanitize()
-	for _, sql := range []string{
-		"DROP DATABASE IF EXISTS " + quotedBuild + " WITH (FORCE)",
-		"CREATE DATABASE " + quotedBuild,
-	} {
+	create := "CREATE DATABASE " + quotedBuild
+	if from != "" {
+		create = sqlCreateFromTemplate(build, from)
+	}
+	for _, sql := range []string{"DROP DATABASE IF EXISTS " + quotedBuild + " WITH (FORCE)", create} {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			return "", fmt.Errorf("template database: %s: %w", sql, err)
 		}
 	}
-	if err := migrate(ctx, admin, build); err != nil {
-		return "", fmt.Errorf("template database: %w", err)
+	if err := fill(ctx, admin, build, setup); err != nil {
+		return "", fmt.Errorf("template database %s: %w", name, err)
 	}
 	// Nobody may connect to the template: CREATE DATABASE refuses to copy
 	// a database with open sessions.
@@ -226,7 +245,9 @@ func ensureTemplate(ctx context.Context, admin, name string) (string, error) {
 	return name, nil
 }
 
-func migrate(ctx context.Context, admin, database string) error {
+// fill migrates a new database (setup nil) or runs setup on a copy of a
+// migrated one.
+func fill(ctx context.Context, admin, database string, setup Setup) error {
 	cfg, err := pgxpool.ParseConfig(admin)
 	if err != nil {
 		return err
@@ -238,16 +259,25 @@ func migrate(ctx context.Context, admin, database string) error {
 		return err
 	}
 	defer pool.Close()
-	if _, err := data.Migrate(ctx, pool); err != nil {
-		return err
+	if setup != nil {
+		return setup(ctx, pool)
 	}
-	return nil
+	_, err = data.Migrate(ctx, pool)
+	return err
 }
 
 // databaseName makes a unique, recognisable database name from a test name.
 func databaseName(test string) string {
+	var suffix [4]byte
+	rand.Read(suffix[:])
+	return "t_" + databaseSlug(test, 40) + "_" + hex.EncodeToString(suffix[:])
+}
+
+// databaseSlug reduces a name to what needs no quoting in a database name,
+// short enough to leave room within PostgreSQL's 63 bytes.
+func databaseSlug(name string, max int) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(test) {
+	for _, r := range strings.ToLower(name) {
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			b.WriteRune(r)
 		} else {
@@ -255,10 +285,8 @@ func databaseName(test string) string {
 		}
 	}
 	slug := b.String()
-	if len(slug) > 40 {
-		slug = slug[:40]
+	if len(slug) > max {
+		slug = slug[:max]
 	}
-	var suffix [4]byte
-	rand.Read(suffix[:])
-	return "t_" + slug + "_" + hex.EncodeToString(suffix[:])
+	return slug
 }

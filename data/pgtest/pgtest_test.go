@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -118,7 +119,7 @@ func TestEnsureTemplateConcurrently(t *testing.T) {
 	errs := make([]error, 4)
 	for i := range errs {
 		wg.Go(func() {
-			got, err := ensureTemplate(ctx, admin, name)
+			got, err := ensureTemplate(ctx, admin, name, "", nil)
 			if err == nil && got != name {
 				err = fmt.Errorf("got template %s, want %s", got, name)
 			}
@@ -163,5 +164,37 @@ func TestDatabaseName(t *testing.T) {
 	}
 	if a, b := databaseName("TestX"), databaseName("TestX"); a == b {
 		t.Errorf("two databases for one test share the name %s", a)
+	}
+}
+
+func TestNewDBWithRunsSetupOncePerCluster(t *testing.T) {
+	var runs atomic.Int32
+	setup := func(ctx context.Context, pool *pgxpool.Pool) error {
+		runs.Add(1)
+		_, err := pool.Exec(ctx, `CREATE TABLE fixture (n int); INSERT INTO fixture VALUES (1), (2), (3)`)
+		return err
+	}
+	ctx := context.Background()
+	a := NewDBWith(t, "fixture three rows", setup)
+	b := NewDBWith(t, "fixture three rows", setup)
+	if _, err := a.Exec(ctx, `INSERT INTO fixture VALUES (4)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{4, 3} {
+		var n int
+		if err := []*pgxpool.Pool{a, b}[i].QueryRow(ctx, `SELECT count(*) FROM fixture`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("database %d has %d fixture rows, want %d", i, n, want)
+		}
+	}
+	if runs.Load() != 1 {
+		t.Errorf("setup ran %d times, want once", runs.Load())
+	}
+	// The migrated schema is there too.
+	var levels int
+	if err := b.QueryRow(ctx, `SELECT count(*) FROM level`).Scan(&levels); err != nil || levels != 8 {
+		t.Errorf("levels = %d (%v), want 8", levels, err)
 	}
 }
