@@ -349,10 +349,7 @@ func TestShortDBF(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = Open(shp, Options{})
-			reason := tt.reason
-			if strings.Contains(reason, "%s") {
-				reason = strings.Replace(reason, "%s", shp, 1)
-			}
+			reason := strings.Replace(tt.reason, "%s", shp, 1)
 			want := &Error{Path: dbf, Feature: tt.feature, Reason: reason}
 			var e *Error
 			if !errors.As(err, &e) || *e != *want {
