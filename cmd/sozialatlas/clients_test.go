@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sozialatlas/sozialatlas/data/demo"
+	"github.com/sozialatlas/sozialatlas/data/pgtest"
+	"github.com/sozialatlas/sozialatlas/geo"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func repoDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// demoDB is a private copy of a database holding the whole demo atlas,
+// which is loaded once per test run.
+func demoDB(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	return pgtest.NewDBWith(t, "demo atlas", func(ctx context.Context, pool *pgxpool.Pool) error {
+		return demo.Load(ctx, geo.NewStore(pool), filepath.Join(repoDir(), "data", "demo"), slog.New(slog.DiscardHandler))
+	})
+}
+
+// syncBuffer collects the access log while the server writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// demoServer serves the demo atlas through the service's own router.
+func demoServer(t testing.TB) (*httptest.Server, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	srv := httptest.NewServer(newRouter(geo.NewStore(demoDB(t)), serveFlags{maxLimit: 20000}, log))
+	t.Cleanup(srv.Close)
+	return srv, logs
+}
+
+// tool finds a client program; CI must have it (make test installs it),
+// elsewhere its absence skips the test.
+func tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed; make test installs it", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	return p
+}
+
+func runTool(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "GDAL_HTTP_TIMEOUT=60", "CPL_DEBUG=OFF")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func getJSON(t testing.TB, url string, v any) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", url, res.Status, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+type featureCollection struct {
+	NumberMatched  int `json:"numberMatched"`
+	NumberReturned int `json:"numberReturned"`
+	Features       []struct {
+		ID         string         `json:"id"`
+		Properties map[string]any `json:"properties"`
+		Geometry   *struct {
+			Type string `json:"type"`
+		} `json:"geometry"`
+	} `json:"features"`
+}
+
+// saalfeldBBox encloses the Kreis Saalfeld-Rudolstadt (lon/lat).
+const saalfeldBBox = "11.0,50.45,11.65,50.8"
+
+func TestDemoAtlasOverHTTP(t *testing.T) {
+	srv, _ := demoServer(t)
+
+	var cols struct {
+		Collections []struct {
+			ID string `json:"id"`
+		} `json:"collections"`
+	}
+	getJSON(t, srv.URL+"/collections", &cols)
+	var ids []string
+	for _, c := range cols.Collections {
+		ids = append(ids, c.ID)
+	}
+	for _, want := range []string{"staat", "land", "kreis", "gemeinde", "bezirk", "prognoseraum"} {
+		if !slices.Contains(ids, want) {
+			t.Errorf("collections %v lack %s", ids, want)
+		}
+	}
+
+	for _, tc := range []struct {
+		level string
+		want  int
+	}{{"staat", 1}, {"land", 16}, {"kreis", 401}, {"gemeinde", 10997}, {"bezirk", 12}, {"prognoseraum", 58}} {
+		var fc featureCollection
+		getJSON(t, srv.URL+"/collections/"+tc.level+"/items?limit=1", &fc)
+		if fc.NumberMatched != tc.want {
+			t.Errorf("%s: numberMatched %d, want %d", tc.level, fc.NumberMatched, tc.want)
+		}
+	}
+
+	var rudolstadt struct {
+		ID         string         `json:"id"`
+		Properties map[string]any `json:"properties"`
+	}
+	getJSON(t, srv.URL+"/collections/gemeinde/items/160730076076", &rudolstadt)
+	if p := rudolstadt.Properties; p["name"] != "Rudolstadt" || p["parent"] != "16073" || p["parent_level"] != "kreis" {
+		t.Errorf("Rudolstadt: %v", p)
+	}
+
+	for _, tc := range []struct {
+		datetime string
+		want     int
+	}{{"2020-06-30", 60}, {"2022-06-30", 58}} {
+		var fc featureCollection
+		getJSON(t, srv.URL+"/collections/prognoseraum/items?limit=100&datetime="+tc.datetime, &fc)
+		if fc.NumberMatched != tc.want || len(fc.Features) != tc.want {
+			t.Errorf("datetime=%s: %d matched, %d returned, want %d", tc.datetime, fc.NumberMatched, len(fc.Features), tc.want)
+		}
+	}
+
+	var fc featureCollection
+	getJSON(t, srv.URL+"/collections/gemeinde/items?limit=1000&bbox="+saalfeldBBox, &fc)
+	inKreis := 0
+	for _, f := range fc.Features {
+		if f.Properties["parent"] == "16073" {
+			inKreis++
+		}
+	}
+	if inKreis != 26 {
+		t.Errorf("bbox around Saalfeld-Rudolstadt: %d of its Gemeinden among %d, want all 26", inKreis, len(fc.Features))
+	}
+
+	res, err := http.Get(srv.URL + "/no/such/path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("unknown path: %s %s, want 404 problem", res.Status, res.Header.Get("Content-Type"))
+	}
+}
+
+func TestGDALReadsTheAPI(t *testing.T) {
+	ogrinfo := tool(t, "ogrinfo")
+	ogr2ogr := tool(t, "ogr2ogr")
+	srv, logs := demoServer(t)
+	oapif := "OAPIF:" + srv.URL
+
+	out := runTool(t, ogrinfo, "-so", oapif, "gemeinde")
+	if !strings.Contains(out, "Feature Count: 10997") {
+		t.Errorf("ogrinfo gemeinde:\n%s", out)
+	}
+
+	// ogr2ogr pages through rel=next with GDAL's own page size.
+	gpkg := filepath.Join(t.TempDir(), "kreis.gpkg")
+	runTool(t, ogr2ogr, "-f", "GPKG", gpkg, oapif, "kreis")
+	out = runTool(t, ogrinfo, "-q", "-dialect", "sqlite", "-sql",
+		"SELECT count(*) AS n, sum(ST_IsValid(geom)) AS valid, count(DISTINCT code) AS codes, "+
+			"sum(GeometryType(geom) = 'MULTIPOLYGON') AS multi FROM kreis", gpkg)
+	for _, want := range []string{"n (Integer) = 401", "valid (Integer) = 401", "codes (Integer) = 401", "multi (Integer) = 401"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kreis.gpkg: want %q in\n%s", want, out)
+		}
+	}
+
+	// A spatial filter reaches the server as bbox.
+	gpkg = filepath.Join(t.TempDir(), "saalfeld.gpkg")
+	runTool(t, ogr2ogr, "-f", "GPKG", "-spat", "11.0", "50.45", "11.65", "50.8", gpkg, oapif, "gemeinde")
+	out = runTool(t, ogrinfo, "-q", "-dialect", "sqlite", "-sql",
+		"SELECT sum(parent = '16073') AS in_kreis FROM gemeinde", gpkg)
+	if !strings.Contains(out, "in_kreis (Integer) = 26") {
+		t.Errorf("Gemeinden of Saalfeld-Rudolstadt in the bbox:\n%s", out)
+	}
+	if !strings.Contains(logs.String(), `"path":"/collections/gemeinde/items","query":"`) || !strings.Contains(logs.String(), "bbox=") {
+		t.Errorf("GDAL's spatial filter did not reach the server as bbox")
+	}
+}
+
+func TestQGISReadsTheAPI(t *testing.T) {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import qgis.core").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("QGIS's Python bindings are not installed (python3-qgis); make test installs them")
+		}
+		t.Skip("QGIS's Python bindings are not installed")
+	}
+	srv, _ := demoServer(t)
+	// 100 is QGIS's default page size; 7 makes it follow many next links.
+	for _, pageSize := range []string{"100", "7"} {
+		cmd := exec.Command(python, filepath.Join("testdata", "qgis_oapif.py"), srv.URL, "kreis", pageSize)
+		cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+t.TempDir())
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("qgis_oapif.py: %v\n%s", err, out)
+		}
+		var got struct {
+			Valid           bool     `json:"valid"`
+			FeatureCount    int      `json:"feature_count"`
+			Features        int      `json:"features"`
+			Codes           []string `json:"codes"`
+			ValidGeometries int      `json:"valid_geometries"`
+			CRS             string   `json:"crs"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("qgis output %q: %v", out, err)
+		}
+		if !got.Valid || got.FeatureCount != 401 || got.Features != 401 || len(got.Codes) != 401 ||
+			got.ValidGeometries != 401 || got.CRS != "EPSG:4326" {
+			t.Errorf("page size %s: QGIS saw %+v (codes: %d)", pageSize, got, len(got.Codes))
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pressly/goose/v3"
+
+	"github.com/sozialatlas/sozialatlas/data"
+	"github.com/sozialatlas/sozialatlas/data/pgcluster"
+)
+
+// dbFlags are the database settings every command shares.
+type dbFlags struct {
+	url     string
+	dataDir string
+}
+
+func (d *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.url, "database-url", os.Getenv("DATABASE_URL"),
+		"PostgreSQL connection string (env DATABASE_URL); empty runs the private cluster in --data-dir")
+	fs.StringVar(&d.dataDir, "data-dir", envOr("SOZIALATLAS_DATA_DIR", ".data"),
+		"directory of the private PostgreSQL cluster (env SOZIALATLAS_DATA_DIR)")
+}
+
+// database is an open, migrated database and whatever runs it.
+type database struct {
+	pool    *pgxpool.Pool
+	cluster *pgcluster.Cluster
+	log     *slog.Logger
+	config  *pgxpool.Config
+}
+
+// servingPool opens a second pool whose statements time out, for answering
+// requests; the first pool (migrations, imports) has no limit.
+func (db *database) servingPool(ctx context.Context, stmtTimeout time.Duration) (*pgxpool.Pool, error) {
+	cfg := db.config.Copy()
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok && stmtTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(stmtTimeout.Milliseconds())
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return pool, nil
+}
+
+// openDB connects to DATABASE_URL, or starts the private cluster, and
+// applies pending migrations.
+func openDB(ctx context.Context, f dbFlags, log *slog.Logger) (*database, error) {
+	db := &database{log: log}
+	url := f.url
+	if url == "" {
+		c, err := pgcluster.Start(ctx, pgcluster.Config{Dir: f.dataDir, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		db.cluster = c
+		url = c.ConnString("sozialatlas")
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		db.close()
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "sozialatlas"
+	db.config = cfg
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		db.close()
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	db.pool = pool
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		db.close()
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	res, err := data.Migrate(ctx, pool)
+	if err != nil {
+		db.close()
+		return nil, err
+	}
+	for _, r := range res {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "ms", r.Duration.Milliseconds())
+	}
+	return db, nil
+}
+
+func (db *database) close() {
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	if db.cluster != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := db.cluster.Stop(ctx); err != nil {
+			db.log.Error("stop database cluster", "err", err)
+		}
+	}
+}
+
+func migrationStatus(ctx context.Context, d *database) ([]*goose.MigrationStatus, error) {
+	return data.MigrationStatus(ctx, d.pool)
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/sozialatlas/sozialatlas/geo"
+)
+
+// dateFlag is an optional YYYY-MM-DD flag.
+type dateFlag struct{ t *time.Time }
+
+func (d *dateFlag) String() string {
+	if d.t == nil {
+		return ""
+	}
+	return d.t.Format(time.DateOnly)
+}
+
+func (d *dateFlag) Set(s string) error {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return fmt.Errorf("want a date like 2021-01-01")
+	}
+	d.t = &t
+	return nil
+}
+
+// whereFlag collects FIELD=VALUE filters.
+type whereFlag map[string]string
+
+func (w whereFlag) String() string { return fmt.Sprint(map[string]string(w)) }
+
+func (w whereFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want FIELD=VALUE")
+	}
+	w[k] = v
+	return nil
+}
+
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"import what? 'import areas FILE …' or 'import scheme FILE …'"}
+	}
+	switch args[0] {
+	case "areas":
+		return importAreasCmd(ctx, args[1:], stdout, stderr)
+	case "scheme":
+		return importSchemeCmd(ctx, args[1:], stdout, stderr)
+	}
+	return usageError{fmt.Sprintf("import %q: use 'import areas' or 'import scheme'", args[0])}
+}
+
+func importAreasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var db dbFlags
+	var in geo.AreaImport
+	var from, to dateFlag
+	where := whereFlag{}
+	var asJSON bool
+	fs := newFlagSet("import areas FILE", stderr)
+	db.register(fs)
+	fs.StringVar(&in.Level, "level", "", "level of the areas, e.g. gemeinde (required)")
+	fs.StringVar(&in.CodeField, "code-field", "", "attribute with the area code, e.g. ARS (required)")
+	fs.StringVar(&in.NameField, "name-field", "", "attribute with the area name, e.g. GEN (required)")
+	fs.StringVar(&in.Parent.Field, "parent-field", "", "parent: attribute with the parent's code")
+	fs.IntVar(&in.Parent.Prefix, "parent-prefix", 0, "parent: the first N characters of the code (ARS: Kreis 5, Land 2)")
+	fs.StringVar(&in.Parent.Code, "parent-code", "", "parent: this code for every area")
+	fs.BoolVar(&in.Parent.Overlap, "parent-overlap", false, "parent: the area of the parent level with the largest overlap")
+	fs.StringVar(&in.Parent.Level, "parent-level", "", "level of the parent (default: the next coarser level)")
+	fs.Var(&from, "valid-from", "first day of validity (YYYY-MM-DD); closes open versions under the same parents")
+	fs.Var(&to, "valid-to", "last day of validity (YYYY-MM-DD)")
+	fs.BoolVar(&in.Strict, "strict", false, "reject invalid geometries instead of repairing them")
+	fs.StringVar(&in.CRS, "crs", "", "coordinate reference system of the file, overriding what it says (e.g. EPSG:25832)")
+	fs.Var(where, "where", "import only features with FIELD=VALUE (repeatable)")
+	fs.StringVar(&in.Layer, "layer", "", "GeoPackage layer or shapefile in a zip")
+	fs.StringVar(&in.Encoding, "encoding", "", "attribute encoding (UTF-8, windows-1252, ISO-8859-1), overriding the file's")
+	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"import areas: give exactly one FILE"}
+	}
+	in.Path, in.ValidFrom, in.ValidTo = pos[0], from.t, to.t
+	if len(where) > 0 {
+		in.Where = where
+	}
+	log, err := newLogger(stderr, "text", "warn")
+	if err != nil {
+		return err
+	}
+	d, err := openDB(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	rep, err := geo.NewStore(d.pool).ImportAreas(ctx, in)
+	if err != nil {
+		return err
+	}
+	return printReport(stdout, rep, asJSON)
+}
+
+func importSchemeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var db dbFlags
+	var in geo.SchemeImport
+	var from, to dateFlag
+	var asJSON bool
+	fs := newFlagSet("import scheme FILE", stderr)
+	db.register(fs)
+	fs.StringVar(&in.Scheme, "scheme", "", "name of the scheme, e.g. sozialraum (required)")
+	fs.StringVar(&in.Title, "title", "", "German title of a new scheme, e.g. Sozialräume")
+	fs.StringVar(&in.MemberLevel, "member-level", "", "level of the member areas (required for a new scheme)")
+	fs.StringVar(&in.MemberField, "member-field", "", "column with the member area's code (required)")
+	fs.StringVar(&in.CodeField, "code-field", "", "column with the scheme area's code (required)")
+	fs.StringVar(&in.NameField, "name-field", "", "column with the scheme area's name (required)")
+	fs.Var(&from, "valid-from", "first day of validity; closes the scheme's open versions")
+	fs.Var(&to, "valid-to", "last day of validity")
+	fs.StringVar(&in.Encoding, "encoding", "", "file encoding, overriding detection")
+	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"import scheme: give exactly one FILE"}
+	}
+	in.Path, in.ValidFrom, in.ValidTo = pos[0], from.t, to.t
+	log, err := newLogger(stderr, "text", "warn")
+	if err != nil {
+		return err
+	}
+	d, err := openDB(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	rep, err := geo.NewStore(d.pool).ImportScheme(ctx, in)
+	if err != nil {
+		return err
+	}
+	return printReport(stdout, rep, asJSON)
+}
+
+func printReport(w io.Writer, rep geo.ImportReport, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	_, err := fmt.Fprintln(w, rep.String())
+	return err
+}

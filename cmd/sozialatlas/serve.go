@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/sozialatlas/sozialatlas/data/demo"
+	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/geo/oapif"
+	"github.com/sozialatlas/sozialatlas/geo/web"
+)
+
+type serveFlags struct {
+	db              dbFlags
+	addr            string
+	baseURL         string
+	demoDir         string
+	logFormat       string
+	logLevel        string
+	stmtTimeout     time.Duration
+	shutdownTimeout time.Duration
+	maxLimit        int
+}
+
+func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	var f serveFlags
+	fs := newFlagSet("serve", stderr)
+	f.db.register(fs)
+	fs.StringVar(&f.addr, "addr", envOr("SOZIALATLAS_ADDR", "127.0.0.1:8080"), "listen address (env SOZIALATLAS_ADDR)")
+	fs.StringVar(&f.baseURL, "base-url", envOr("SOZIALATLAS_BASE_URL", ""), "public URL of the service for links, if behind a proxy (env SOZIALATLAS_BASE_URL)")
+	fs.StringVar(&f.demoDir, "demo", "", "load the demo atlas from this directory when it is not loaded yet (e.g. data/demo)")
+	fs.StringVar(&f.logFormat, "log-format", envOr("SOZIALATLAS_LOG_FORMAT", "text"), "log format: text or json")
+	fs.StringVar(&f.logLevel, "log-level", envOr("SOZIALATLAS_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	fs.DurationVar(&f.stmtTimeout, "statement-timeout", 30*time.Second, "PostgreSQL statement_timeout for requests")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long shutdown waits for requests in flight")
+	fs.IntVar(&f.maxLimit, "max-limit", 20000, "largest page of features one request may ask for")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, f.db, log)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	if f.demoDir != "" {
+		// The demo loads without the requests' statement timeout: the
+		// first start imports all of Germany's boundaries.
+		if err := demo.Load(ctx, geo.NewStore(db.pool), f.demoDir, log); err != nil {
+			return err
+		}
+	}
+	pool, err := db.servingPool(ctx, f.stmtTimeout)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store := geo.NewStore(pool)
+
+	handler := newRouter(store, f, log)
+	srv := &http.Server{
+		Addr:              f.addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("listening", "addr", "http://"+ln.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", f.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// maxRequestBody bounds request bodies; the API is read-only so far.
+const maxRequestBody = 1 << 20
+
+func newRouter(store *geo.Store, f serveFlags, log *slog.Logger) http.Handler {
+	r := chi.NewRouter()
+	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody))
+	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		web.NotFound(w, req, "no resource at this path; the API is described at /api")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		web.WriteProblem(w, req, web.Problem{Status: http.StatusMethodNotAllowed,
+			Title: "Method Not Allowed", Detail: req.Method + " is not allowed here"})
+	})
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
+		defer cancel()
+		if err := store.Pool().Ping(ctx); err != nil {
+			log.Warn("not ready", "err", err)
+			web.Unavailable(w, req, "the database is not reachable")
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	features := oapif.New(store, oapif.Config{
+		Title:       "Sozialatlas",
+		Description: "Gebiete, Indikatoren und Karten für die integrierte Sozialplanung",
+		Attribution: "© GeoBasis-DE / BKG 2021 (Daten verändert); Geoportal Berlin (LOR), CC BY 4.0",
+		MaxLimit:    f.maxLimit,
+		BaseURL:     f.baseURL,
+		Logger:      log,
+	})
+	features.Routes(r)
+	return r
+}
+
+func limitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				web.WriteProblem(w, r, web.Problem{Status: http.StatusRequestEntityTooLarge,
+					Title: "Request body too large", Detail: fmt.Sprintf("at most %d bytes", n)})
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
