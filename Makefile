@@ -5,6 +5,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 
 BIN := bin/sozialatlas
+STATICCHECK := v0.8.2
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null) go.mod go.sum $(wildcard data/migrations/*.sql)
 
 .PHONY: run test bench build setup-run setup-test setup-bench vet clean
@@ -22,6 +23,7 @@ setup-run:
 
 setup-test:
 	@scripts/setup-debian.sh test
+	@test -d geo/oapif/testdata/node_modules/@apidevtools/swagger-parser || npm ci --prefix geo/oapif/testdata --no-audit --no-fund
 
 setup-bench:
 	@scripts/setup-debian.sh bench
@@ -29,6 +31,7 @@ setup-bench:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 # One throwaway PostgreSQL cluster serves the whole test run; every test
 # gets its own database from a migrated template.

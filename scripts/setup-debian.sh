@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages Sozialatlas needs, and only those that
 # are missing. Usage: scripts/setup-debian.sh [run|test|bench]
 #   run    PostgreSQL with PostGIS (the private cluster uses the system's binaries)
-#   test   run + GDAL (ogrinfo, ogr2ogr) and QGIS's Python bindings, the clients tests check against
+#   test   run + GDAL (ogrinfo, ogr2ogr) and QGIS's Python bindings, the clients tests
+#          check against, and npm for the OpenAPI validator
 #   bench  run + wrk
 set -euo pipefail
 
@@ -59,6 +60,7 @@ test)
 	want_pkg gdal-bin
 	want_pkg python3-qgis
 	want_pkg qgis-providers
+	command -v npm >/dev/null 2>&1 || { want_pkg nodejs; want_pkg npm; }
 	;;
 bench)
 	want_pkg wrk
