@@ -153,7 +153,7 @@ func (s *Store) ImportAreas(ctx context.Context, in AreaImport) (ImportReport, e
 	}
 	rep.Skipped = skipped
 	if len(staged) == 0 {
-		return rep, &source.Error{Path: in.Path, Reason: "no features to import"}
+		return rep, ds.Problem(0, "", "no features to import")
 	}
 
 	hasGeom := staged[0].wkb != nil
@@ -176,11 +176,11 @@ func (s *Store) ImportAreas(ctx context.Context, in AreaImport) (ImportReport, e
 		return rep, fmt.Errorf("import %s: %w", in.Path, err)
 	}
 	if hasGeom {
-		if rep.Repaired, err = checkGeometries(ctx, tx, in); err != nil {
+		if rep.Repaired, err = checkGeometries(ctx, tx, ds, in); err != nil {
 			return rep, err
 		}
 	}
-	if err := resolveParents(ctx, tx, in, parentLevel, hasGeom); err != nil {
+	if err := resolveParents(ctx, tx, ds, in, parentLevel, hasGeom); err != nil {
 		return rep, err
 	}
 	if in.ValidFrom != nil {
@@ -188,7 +188,7 @@ func (s *Store) ImportAreas(ctx context.Context, in AreaImport) (ImportReport, e
 			return rep, err
 		}
 	}
-	if err := checkOverlappingVersions(ctx, tx, in); err != nil {
+	if err := checkOverlappingVersions(ctx, tx, ds, in); err != nil {
 		return rep, err
 	}
 	tag, err := tx.Exec(ctx, sqlInsertAreas, in.Level, in.ValidFrom, in.ValidTo, rep.Batch)
@@ -316,7 +316,7 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 			wkb:    f.WKB,
 		}
 		bad := func(field, reason string) {
-			probs.add(&source.Error{Path: ds.Path, Feature: f.Number, Field: field, Reason: reason})
+			probs.add(ds.Problem(f.Number, field, reason))
 		}
 		switch {
 		case a.code == "":
@@ -357,7 +357,7 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 	if withGeom > 0 && withGeom < len(staged) {
 		for _, a := range staged {
 			if a.wkb == nil {
-				probs.add(&source.Error{Path: ds.Path, Feature: a.number, Field: "geometry", Reason: "empty geometry"})
+				probs.add(ds.Problem(a.number, "geometry", "empty geometry"))
 			}
 		}
 	}
@@ -486,7 +486,7 @@ SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(src, 4326)), 
 const sqlEmptyAfter = `
 SELECT number FROM area_stage WHERE geom IS NULL OR ST_IsEmpty(geom) ORDER BY number LIMIT 20`
 
-func checkGeometries(ctx context.Context, tx pgx.Tx, in AreaImport) (int, error) {
+func checkGeometries(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in AreaImport) (int, error) {
 	rows, err := tx.Query(ctx, sqlInvalid)
 	if err != nil {
 		return 0, fmt.Errorf("validate geometries: %w", err)
@@ -506,7 +506,7 @@ func checkGeometries(ctx context.Context, tx pgx.Tx, in AreaImport) (int, error)
 	if len(bad) > 0 && in.Strict {
 		var probs problems
 		for _, b := range bad {
-			probs.add(&source.Error{Path: in.Path, Feature: b.number, Field: "geometry", Reason: "invalid geometry: " + b.reason})
+			probs.add(ds.Problem(b.number, "geometry", "invalid geometry: "+b.reason))
 		}
 		return 0, probs.err()
 	}
@@ -529,7 +529,7 @@ func checkGeometries(ctx context.Context, tx pgx.Tx, in AreaImport) (int, error)
 	if len(empty) > 0 {
 		var probs problems
 		for _, n := range empty {
-			probs.add(&source.Error{Path: in.Path, Feature: n, Field: "geometry", Reason: "geometry has no area (empty or degenerate polygon)"})
+			probs.add(ds.Problem(n, "geometry", "geometry has no area (empty or degenerate polygon)"))
 		}
 		return 0, probs.err()
 	}
@@ -557,7 +557,7 @@ UPDATE area_stage s SET parent_id = (
 const sqlMissingParents = `
 SELECT number, coalesce(parent_key, '') FROM area_stage WHERE parent_id IS NULL ORDER BY number`
 
-func resolveParents(ctx context.Context, tx pgx.Tx, in AreaImport, parent Level, hasGeom bool) error {
+func resolveParents(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in AreaImport, parent Level, hasGeom bool) error {
 	if in.Parent.none() {
 		return nil
 	}
@@ -565,7 +565,7 @@ func resolveParents(ctx context.Context, tx pgx.Tx, in AreaImport, parent Level,
 	switch {
 	case in.Parent.Overlap:
 		if !hasGeom {
-			return &source.Error{Path: in.Path, Reason: "the parent rule 'overlap' needs geometries"}
+			return ds.Problem(0, "", "the parent rule 'overlap' needs geometries")
 		}
 		q = sqlParentByOverlap
 	default:
@@ -596,7 +596,7 @@ func resolveParents(ctx context.Context, tx pgx.Tx, in AreaImport, parent Level,
 	}
 	var probs problems
 	for _, m := range miss {
-		e := &source.Error{Path: in.Path, Feature: m.number}
+		e := ds.Problem(m.number, "", "")
 		switch {
 		case in.Parent.Overlap:
 			e.Field = "geometry"
@@ -623,7 +623,7 @@ JOIN area a ON a.level = $1 AND a.code = s.code
 WHERE daterange(a.valid_from, a.valid_to, '[]') && daterange($2::date, $3::date, '[]')
 ORDER BY s.number`
 
-func checkOverlappingVersions(ctx context.Context, tx pgx.Tx, in AreaImport) error {
+func checkOverlappingVersions(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in AreaImport) error {
 	rows, err := tx.Query(ctx, sqlOverlapping, in.Level, in.ValidFrom, in.ValidTo)
 	if err != nil {
 		return fmt.Errorf("import %s: check versions: %w", in.Path, err)
@@ -637,9 +637,9 @@ func checkOverlappingVersions(ctx context.Context, tx pgx.Tx, in AreaImport) err
 		if err := rows.Scan(&number, &code, &from, &to); err != nil {
 			return fmt.Errorf("import %s: check versions: %w", in.Path, err)
 		}
-		probs.add(&source.Error{Path: in.Path, Feature: number, Field: in.CodeField,
-			Reason: fmt.Sprintf("%s %q already exists valid %s; start a new version with --valid-from after its first day",
-				in.Level, code, interval(from, to))})
+		probs.add(ds.Problem(number, in.CodeField,
+			fmt.Sprintf("%s %q already exists valid %s; start a new version with --valid-from after its first day",
+				in.Level, code, interval(from, to))))
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("import %s: check versions: %w", in.Path, err)

@@ -357,7 +357,7 @@ func TestImportScheme(t *testing.T) {
 	before := snapshot(t, pool)
 	_, err = s.ImportScheme(context.Background(), geo.SchemeImport{Path: writeFile(t, "bad.csv", "gemeinde;sr;sr_name\n160730076076;X1;Eins\n169999999999;X1;Eins\n"),
 		Scheme: "jugendraum", Title: "Jugendhilferäume", MemberLevel: "gemeinde", MemberField: "gemeinde", CodeField: "sr", NameField: "sr_name"})
-	if err == nil || !strings.Contains(err.Error(), `bad.csv: feature 3: field "gemeinde": gemeinde "169999999999" does not exist`) {
+	if err == nil || !strings.Contains(err.Error(), `bad.csv: line 3: field "gemeinde": gemeinde "169999999999" does not exist`) {
 		t.Errorf("error = %v", err)
 	}
 	if after := snapshot(t, pool); after != before {

@@ -143,7 +143,7 @@ func (s *Store) ImportScheme(ctx context.Context, in SchemeImport) (ImportReport
 		return rep, err
 	}
 	if len(rows) == 0 {
-		return rep, &source.Error{Path: in.Path, Reason: "no rows to import"}
+		return rep, ds.Problem(0, "", "no rows to import")
 	}
 	if _, err := tx.Exec(ctx, sqlCreateSchemeStage); err != nil {
 		return rep, fmt.Errorf("import %s: %w", in.Path, err)
@@ -152,7 +152,7 @@ func (s *Store) ImportScheme(ctx context.Context, in SchemeImport) (ImportReport
 		[]string{"number", "code", "name", "member_code"}, pgx.CopyFromRows(rows)); err != nil {
 		return rep, fmt.Errorf("import %s: stage rows: %w", in.Path, err)
 	}
-	if err := resolveMembers(ctx, tx, in); err != nil {
+	if err := resolveMembers(ctx, tx, ds, in); err != nil {
 		return rep, err
 	}
 
@@ -242,7 +242,7 @@ func schemeRows(ds *source.Dataset, in SchemeImport) ([][]any, problems) {
 		name := strings.TrimSpace(f.Attrs[in.NameField])
 		member := strings.TrimSpace(f.Attrs[in.MemberField])
 		bad := func(field, reason string) {
-			probs.add(&source.Error{Path: ds.Path, Feature: f.Number, Field: field, Reason: reason})
+			probs.add(ds.Problem(f.Number, field, reason))
 		}
 		switch {
 		case code == "":
@@ -266,7 +266,7 @@ func schemeRows(ds *source.Dataset, in SchemeImport) ([][]any, problems) {
 	return rows, probs
 }
 
-func resolveMembers(ctx context.Context, tx pgx.Tx, in SchemeImport) error {
+func resolveMembers(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in SchemeImport) error {
 	day := in.ValidFrom
 	if day == nil {
 		day = in.ValidTo
@@ -298,8 +298,8 @@ func resolveMembers(ctx context.Context, tx pgx.Tx, in SchemeImport) error {
 		if err := rows.Scan(&number, &code); err != nil {
 			return fmt.Errorf("import %s: find members: %w", in.Path, err)
 		}
-		probs.add(&source.Error{Path: in.Path, Feature: number, Field: in.MemberField,
-			Reason: fmt.Sprintf("%s %q does not exist (valid on %s)", memberLevel, code, when)})
+		probs.add(ds.Problem(number, in.MemberField,
+			fmt.Sprintf("%s %q does not exist (valid on %s)", memberLevel, code, when)))
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("import %s: find members: %w", in.Path, err)

@@ -49,9 +49,10 @@ func readCSV(path string, opts Options) (*Dataset, error) {
 	}
 
 	ds := &Dataset{
-		Path:   path,
-		Layer:  strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)),
-		Fields: fields,
+		Path:    path,
+		Layer:   strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)),
+		Fields:  fields,
+		Tabular: true,
 	}
 	lastFilled := 0 // number of features up to the last row with a value
 	for {
@@ -67,8 +68,8 @@ func readCSV(path string, opts Options) (*Dataset, error) {
 			continue // a line of only spaces
 		}
 		if len(rec) != len(fields) {
-			return nil, &Error{Path: path, Feature: line,
-				Reason: fmt.Sprintf("line %d has %d fields, the header has %d (delimiter %s)", line, len(rec), len(fields), csvDelimiterName(comma))}
+			return nil, &Error{Path: path, Feature: line, Line: true,
+				Reason: fmt.Sprintf("%d fields, the header has %d (delimiter %s)", len(rec), len(fields), csvDelimiterName(comma))}
 		}
 		attrs := make(map[string]string, len(fields))
 		empty := true
@@ -120,9 +121,9 @@ func csvParseError(path string, err error) error {
 	if !errors.As(err, &pe) {
 		return &Error{Path: path, Reason: err.Error()}
 	}
-	reason := fmt.Sprintf("line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
+	reason := fmt.Sprintf("column %d: %v", pe.Column, pe.Err)
 	if pe.StartLine != pe.Line {
-		reason += fmt.Sprintf(" (in the row starting on line %d)", pe.StartLine)
+		reason = fmt.Sprintf("line %d, column %d: %v (in the row starting on line %d)", pe.Line, pe.Column, pe.Err, pe.StartLine)
 	}
-	return &Error{Path: path, Feature: pe.StartLine, Reason: reason}
+	return &Error{Path: path, Feature: pe.StartLine, Line: true, Reason: reason}
 }

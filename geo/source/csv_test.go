@@ -94,7 +94,7 @@ func TestCSV(t *testing.T) {
 		}
 		layer := filepath.Base(tt.path)
 		layer = layer[:len(layer)-len(filepath.Ext(layer))]
-		want := &Dataset{Path: tt.path, Layer: layer, Fields: tt.fields, Features: tt.features}
+		want := &Dataset{Path: tt.path, Layer: layer, Tabular: true, Fields: tt.fields, Features: tt.features}
 		if !reflect.DeepEqual(ds, want) {
 			t.Errorf("%s:\n got %+v\nwant %+v", tt.path, ds, want)
 		}
@@ -107,10 +107,10 @@ func TestCSVErrors(t *testing.T) {
 		opts Options
 		want Error
 	}{
-		{path: "testdata/csv/ragged.csv", want: Error{Feature: 4, Reason: "line 4 has 2 fields, the header has 3 (delimiter semicolon)"}},
+		{path: "testdata/csv/ragged.csv", want: Error{Feature: 4, Line: true, Reason: "2 fields, the header has 3 (delimiter semicolon)"}},
 		{path: "testdata/csv/duplicate-header.csv", want: Error{Field: "name", Reason: "header (line 1): columns 2 and 4 have the same name"}},
 		{path: "testdata/csv/empty-header.csv", want: Error{Reason: "header (line 1): column 2 has no name"}},
-		{path: "testdata/csv/stray-quote.csv", want: Error{Feature: 2, Reason: `line 2, column 9: bare " in non-quoted-field`}},
+		{path: "testdata/csv/stray-quote.csv", want: Error{Feature: 2, Line: true, Reason: `column 9: bare " in non-quoted-field`}},
 		{path: "testdata/csv/windows-1252.csv", opts: Options{Encoding: "UTF-8"},
 			want: Error{Reason: "line 1: byte 0xFC is not valid UTF-8 (set the encoding, e.g. windows-1252)"}},
 		{path: "testdata/csv/windows-1252.csv", opts: Options{Encoding: "EBCDIC"}, want: Error{Reason: `unknown encoding "EBCDIC"`}},
@@ -135,9 +135,9 @@ func TestCSVDelimiterAndLines(t *testing.T) {
 		{name: "blank lines inside", text: "a;b\n\n1;2\n\n\n3;4\n", fields: []string{"a", "b"}, numbers: []int{3, 6}},
 		{name: "header only", text: "a;b\r\n", fields: []string{"a", "b"}},
 		{name: "empty row inside stays", text: "a;b\n;\n1;2\n;\n", fields: []string{"a", "b"}, numbers: []int{2, 3}},
-		{name: "ragged row not hidden by one-column split", text: "a;b\n1;2\n3\n", err: &Error{Feature: 3, Reason: "line 3 has 1 fields, the header has 2 (delimiter semicolon)"}},
+		{name: "ragged row not hidden by one-column split", text: "a;b\n1;2\n3\n", err: &Error{Feature: 3, Line: true, Reason: "1 fields, the header has 2 (delimiter semicolon)"}},
 		{name: "empty file", text: "", err: &Error{Reason: "empty file: expected a header line"}},
-		{name: "unterminated quote", text: "a;b\n1;\"x\n2;3\n", err: &Error{Feature: 2, Reason: `line 3, column 5: extraneous or missing " in quoted-field (in the row starting on line 2)`}},
+		{name: "unterminated quote", text: "a;b\n1;\"x\n2;3\n", err: &Error{Feature: 2, Line: true, Reason: `line 3, column 5: extraneous or missing " in quoted-field (in the row starting on line 2)`}},
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {

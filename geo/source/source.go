@@ -8,11 +8,12 @@ import (
 	"fmt"
 )
 
-// CRS is what a file says about its coordinate reference system. At most one
-// of SRID and WKT is the deciding statement: SRID when the file names an
-// authority code (GeoPackage srs, GeoJSON crs member), WKT when it only has a
-// definition (a shapefile's .prj). Both zero means the file says nothing; for
-// GeoJSON that is CRS84 by RFC 7946, for CSV and shapefiles it is unknown.
+// CRS is what a file says about its coordinate reference system. SRID, when
+// set, decides: the file names an EPSG code (GeoPackage srs, a GeoJSON crs
+// member, an AUTHORITY on a .prj's outermost CRS; a GeoJSON file without a
+// crs member is 4326, lon/lat, by RFC 7946). Otherwise WKT is a definition
+// without a code (an ESRI-style .prj) that geo/crs identifies. Both zero
+// means the file says nothing, as for CSV.
 type CRS struct {
 	SRID int    // EPSG code, 0 if not stated
 	WKT  string // WKT definition as found in the file, "" if none
@@ -35,6 +36,7 @@ type Feature struct {
 type Dataset struct {
 	Path     string   // as given, for messages
 	Layer    string   // layer name (GeoPackage table, shapefile base name)
+	Tabular  bool     // a CSV table: Feature.Number is a line number
 	Fields   []string // attribute names in file order
 	CRS      CRS
 	Features []Feature
@@ -60,17 +62,27 @@ type Options struct {
 	Encoding string
 }
 
+// Problem returns an input error about one feature (or CSV line) of the
+// dataset; number 0 is about the whole file.
+func (d *Dataset) Problem(number int, field, reason string) *Error {
+	return &Error{Path: d.Path, Feature: number, Line: d.Tabular, Field: field, Reason: reason}
+}
+
 // Error is a problem with the input, located as precisely as known.
 type Error struct {
 	Path    string // file
 	Feature int    // 1-based feature number or CSV line; 0 if not about one feature
+	Line    bool   // Feature is a line number of a table
 	Field   string // attribute name; "" if not about one field
 	Reason  string
 }
 
 func (e *Error) Error() string {
 	msg := e.Path
-	if e.Feature > 0 {
+	switch {
+	case e.Feature > 0 && e.Line:
+		msg += fmt.Sprintf(": line %d", e.Feature)
+	case e.Feature > 0:
 		msg += fmt.Sprintf(": feature %d", e.Feature)
 	}
 	if e.Field != "" {
