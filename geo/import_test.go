@@ -380,3 +380,64 @@ func copyShapefile(t testing.TB, src, dst string) {
 		}
 	}
 }
+
+// TestImportFormatsAndCRSs imports the same three Kreise from every file
+// format in several CRSs — an ESRI-style .prj without an authority code
+// (EPSG:25832, as GDAL and ArcGIS write it), a zip, a GeoPackage, a GeoJSON
+// with a legacy crs member (EPSG:25833) — and compares them with the
+// original VG5000 import in EPSG:31467.
+func TestImportFormatsAndCRSs(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	s := geo.NewStore(pool)
+	ctx := context.Background()
+	for i, l := range []string{"fmt_shp", "fmt_zip", "fmt_gpkg", "fmt_geojson"} {
+		if err := s.AddLevel(ctx, geo.Level{Name: l, Title: l, Rank: ptr(100 + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustImport(t, s, geo.AreaImport{Path: vg5000(t, "KRS"), Level: "kreis", CodeField: "ARS", NameField: "GEN",
+		Where: map[string]string{"GF": "9"}})
+	for _, tc := range []struct {
+		level, path string
+		srid        int
+	}{
+		{"fmt_shp", filepath.Join("testdata", "kreise-25832", "kreise.shp"), 25832},
+		{"fmt_zip", filepath.Join("testdata", "kreise-25832.zip"), 25832},
+		{"fmt_gpkg", filepath.Join("source", "testdata", "gpkg", "kreise-25832.gpkg"), 25832},
+		{"fmt_geojson", filepath.Join("testdata", "kreise-25833.geojson"), 25833},
+	} {
+		rep := mustImport(t, s, geo.AreaImport{Path: tc.path, Level: tc.level, CodeField: "ARS", NameField: "GEN"})
+		if rep.Imported != 3 || rep.SRID != tc.srid {
+			t.Errorf("%s: imported %d from EPSG:%d, want 3 from EPSG:%d", tc.path, rep.Imported, rep.SRID, tc.srid)
+		}
+		// Same names, areas and boundaries: PostGIS and GDAL (which wrote
+		// the fixtures) use the same PROJ transformation from DHDN, so
+		// the boundaries agree to the GeoJSON fixture's millimetres.
+		rows, err := pool.Query(ctx, `
+			SELECT f.code, f.name = k.name, abs(f.area_km2 / k.area_km2 - 1) < 1e-3,
+			       ST_HausdorffDistance(ST_Transform(f.geom, 25832), ST_Transform(k.geom, 25832))
+			FROM area f JOIN area k ON k.level = 'kreis' AND k.code = f.code
+			WHERE f.level = $1 ORDER BY f.code`, tc.level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var code string
+			var sameName, sameArea bool
+			var hausdorff float64
+			if err := rows.Scan(&code, &sameName, &sameArea, &hausdorff); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if !sameName || !sameArea || hausdorff > 0.01 {
+				t.Errorf("%s %s: same name %v, same area %v, Hausdorff distance %.2f m", tc.level, code, sameName, sameArea, hausdorff)
+			}
+		}
+		if n != 3 {
+			t.Errorf("%s: %d Kreise matched the original, want 3", tc.level, n)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
