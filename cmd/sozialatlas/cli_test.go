@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sozialatlas/sozialatlas/data/pgtest"
+)
+
+// cli runs the command in-process against the given database.
+func cli(t *testing.T, dbURL string, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	args = append(args, "--database-url", dbURL)
+	err := run(context.Background(), args, &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func TestCommandLine(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	url := pool.Config().ConnString()
+	demo := filepath.Join(repoDir(), "data", "demo")
+
+	out, _, err := cli(t, url, "migrate", "--status")
+	if err != nil || !strings.Contains(out, "00001_areas.sql") || !strings.Contains(out, "applied") {
+		t.Errorf("migrate --status: %v\n%s", err, out)
+	}
+
+	out, _, err = cli(t, url, "import", "areas", filepath.Join(demo, "berlin-lor", "districts.geojson"),
+		"--level", "bezirk", "--code-field", "id", "--name-field", "name", "--json")
+	if err != nil {
+		t.Fatalf("import areas: %v", err)
+	}
+	var rep struct {
+		Read, Imported int
+		SRID           int `json:"srid"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Read != 12 || rep.Imported != 12 || rep.SRID != 4326 {
+		t.Errorf("import report %s (%v)", out, err)
+	}
+
+	// Flags may follow the file, as in the README.
+	out, _, err = cli(t, url, "import", "areas", filepath.Join(demo, "berlin-lor", "forecast-areas-from-2021.geojson"),
+		"--level", "prognoseraum", "--code-field", "id", "--name-field", "name", "--parent-prefix", "2", "--valid-from", "2021-01-01")
+	if err != nil || !strings.HasPrefix(out, "forecast-areas-from-2021.geojson → prognoseraum: read 58, imported 58, repaired 0") {
+		t.Errorf("import areas: %v\n%s", err, out)
+	}
+
+	_, _, err = cli(t, url, "import", "areas", filepath.Join(demo, "berlin-lor", "districts.geojson"),
+		"--level", "bezirk", "--code-field", "nummer", "--name-field", "name")
+	if err == nil || !strings.Contains(err.Error(), `districts.geojson: field "nummer": no such field`) || exitCode(err) != 1 {
+		t.Errorf("import with a wrong field: %v", err)
+	}
+
+	_, _, err = cli(t, url, "import", "areas", "x.geojson", "--level", "bezirk", "--valid-from", "1.1.2021")
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "2021-01-01") {
+		t.Errorf("a German date: %v (exit %d), want a usage error showing the format", err, exitCode(err))
+	}
+
+	if out, _, err = cli(t, url, "levels", "add", "ortsteil", "--title", "Ortsteile", "--rank", "45"); err != nil {
+		t.Fatalf("levels add: %v", err)
+	}
+	out, _, err = cli(t, url, "levels")
+	if err != nil || !strings.Contains(out, "ortsteil") || !strings.Contains(out, "Ortsteile") {
+		t.Errorf("levels: %v\n%s", err, out)
+	}
+
+	if _, _, err := cli(t, url, "frobnicate"); err == nil || exitCode(err) != 2 {
+		t.Errorf("unknown command: %v", err)
+	}
+}
