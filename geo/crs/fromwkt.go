@@ -241,3 +241,15 @@ func readGeodetic(geog *wktNode) (geodetic, error) {
 	}
 	return g, nil
 }
+
+// Declared reads what a WKT definition says of itself: the name of its
+// outermost CRS and the EPSG code that CRS states (0 if none). Codes of
+// nested elements (datum, base CRS) do not identify the CRS and are ignored.
+func Declared(wkt string) (name string, srid int, err error) {
+	root, err := parseWKT(wkt)
+	if err != nil {
+		return "", 0, err
+	}
+	code, _ := epsgCode(root)
+	return root.name(), code, nil
+}

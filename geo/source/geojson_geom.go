@@ -51,7 +51,7 @@ func geojsonWKB(raw json.RawMessage) ([]byte, error) {
 	if err := geojsonCheckRings(t); err != nil {
 		return nil, err
 	}
-	t, err = geojson2D(t)
+	t, err = force2D(t)
 	if err != nil {
 		return nil, err
 	}
@@ -125,58 +125,4 @@ func geojsonCheckRings(g geom.T) error {
 		}
 	}
 	return nil
-}
-
-// geojson2D drops Z and M: the dataset's WKB is 2D.
-func geojson2D(g geom.T) (geom.T, error) {
-	stride := g.Stride()
-	if stride == 2 {
-		return g, nil
-	}
-	xy := func() []float64 {
-		in := g.FlatCoords()
-		out := make([]float64, 0, len(in)/stride*2)
-		for i := 0; i+1 < len(in); i += stride {
-			out = append(out, in[i], in[i+1])
-		}
-		return out
-	}
-	ends := func(in []int) []int {
-		out := make([]int, len(in))
-		for i, e := range in {
-			out[i] = e / stride * 2
-		}
-		return out
-	}
-	switch t := g.(type) {
-	case *geom.Point:
-		return geom.NewPointFlat(geom.XY, xy()), nil
-	case *geom.LineString:
-		return geom.NewLineStringFlat(geom.XY, xy()), nil
-	case *geom.Polygon:
-		return geom.NewPolygonFlat(geom.XY, xy(), ends(t.Ends())), nil
-	case *geom.MultiPoint:
-		return geom.NewMultiPointFlat(geom.XY, xy()), nil
-	case *geom.MultiLineString:
-		return geom.NewMultiLineStringFlat(geom.XY, xy(), ends(t.Ends())), nil
-	case *geom.MultiPolygon:
-		endss := make([][]int, len(t.Endss()))
-		for i, e := range t.Endss() {
-			endss[i] = ends(e)
-		}
-		return geom.NewMultiPolygonFlat(geom.XY, xy(), endss), nil
-	case *geom.GeometryCollection:
-		out := geom.NewGeometryCollection()
-		for _, m := range t.Geoms() {
-			m2, err := geojson2D(m)
-			if err != nil {
-				return nil, err
-			}
-			if err := out.Push(m2); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("geometry type %T is not supported", g)
 }
