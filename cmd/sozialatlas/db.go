@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -108,4 +109,19 @@ func (db *database) close() {
 
 func migrationStatus(ctx context.Context, d *database) ([]*goose.MigrationStatus, error) {
 	return data.MigrationStatus(ctx, d.pool)
+}
+
+// withDB opens (and migrates) the database for a one-shot command, runs fn
+// and closes it again, stopping the private cluster if it started one.
+func withDB(ctx context.Context, f dbFlags, stderr io.Writer, logLevel string, fn func(*database) error) error {
+	log, err := newLogger(stderr, "text", logLevel)
+	if err != nil {
+		return err
+	}
+	d, err := openDB(ctx, f, log)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	return fn(d)
 }

@@ -92,20 +92,13 @@ func importAreasCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if len(where) > 0 {
 		in.Where = where
 	}
-	log, err := newLogger(stderr, "text", "warn")
-	if err != nil {
-		return err
-	}
-	d, err := openDB(ctx, db, log)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	rep, err := geo.NewStore(d.pool).ImportAreas(ctx, in)
-	if err != nil {
-		return err
-	}
-	return printReport(stdout, rep, asJSON)
+	return withDB(ctx, db, stderr, "warn", func(d *database) error {
+		rep, err := geo.NewStore(d.pool).ImportAreas(ctx, in)
+		if err != nil {
+			return err
+		}
+		return printReport(stdout, rep, asJSON)
+	})
 }
 
 func importSchemeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -133,20 +126,13 @@ func importSchemeCmd(ctx context.Context, args []string, stdout, stderr io.Write
 		return usageError{"import scheme: give exactly one FILE"}
 	}
 	in.Path, in.ValidFrom, in.ValidTo = pos[0], from.t, to.t
-	log, err := newLogger(stderr, "text", "warn")
-	if err != nil {
-		return err
-	}
-	d, err := openDB(ctx, db, log)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	rep, err := geo.NewStore(d.pool).ImportScheme(ctx, in)
-	if err != nil {
-		return err
-	}
-	return printReport(stdout, rep, asJSON)
+	return withDB(ctx, db, stderr, "warn", func(d *database) error {
+		rep, err := geo.NewStore(d.pool).ImportScheme(ctx, in)
+		if err != nil {
+			return err
+		}
+		return printReport(stdout, rep, asJSON)
+	})
 }
 
 func printReport(w io.Writer, rep geo.ImportReport, asJSON bool) error {

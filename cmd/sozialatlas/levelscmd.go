@@ -20,29 +20,22 @@ func levelsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, "text", "warn")
-	if err != nil {
-		return err
-	}
-	d, err := openDB(ctx, db, log)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	levels, err := geo.NewStore(d.pool).Levels(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tRANK\tTITLE\tMEMBERS")
-	for _, l := range levels {
-		rank := "-"
-		if l.Rank != nil {
-			rank = fmt.Sprint(*l.Rank)
+	return withDB(ctx, db, stderr, "warn", func(d *database) error {
+		levels, err := geo.NewStore(d.pool).Levels(ctx)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, rank, l.Title, l.MemberLevel)
-	}
-	return tw.Flush()
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tRANK\tTITLE\tMEMBERS")
+		for _, l := range levels {
+			rank := "-"
+			if l.Rank != nil {
+				rank = fmt.Sprint(*l.Rank)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, rank, l.Title, l.MemberLevel)
+		}
+		return tw.Flush()
+	})
 }
 
 func levelsAddCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,20 +53,13 @@ func levelsAddCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(pos) != 1 || title == "" || rank <= 0 {
 		return usageError{"levels add: give NAME, --title and a positive --rank"}
 	}
-	log, err := newLogger(stderr, "text", "warn")
-	if err != nil {
+	return withDB(ctx, db, stderr, "warn", func(d *database) error {
+		if err := geo.NewStore(d.pool).AddLevel(ctx, geo.Level{Name: pos[0], Title: title, Rank: &rank}); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(stdout, "level %s added (rank %d)\n", pos[0], rank)
 		return err
-	}
-	d, err := openDB(ctx, db, log)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	if err := geo.NewStore(d.pool).AddLevel(ctx, geo.Level{Name: pos[0], Title: title, Rank: &rank}); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(stdout, "level %s added (rank %d)\n", pos[0], rank)
-	return err
+	})
 }
 
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -85,20 +71,13 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, "text", "info")
-	if err != nil {
+	return withDB(ctx, db, stderr, "info", func(d *database) error {
+		if err := demo.Load(ctx, geo.NewStore(d.pool), dir, d.log); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(stdout, "demo atlas loaded")
 		return err
-	}
-	d, err := openDB(ctx, db, log)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	if err := demo.Load(ctx, geo.NewStore(d.pool), dir, log); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(stdout, "demo atlas loaded")
-	return err
+	})
 }
 
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -110,32 +89,25 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, "text", "info")
-	if err != nil {
-		return err
-	}
-	// openDB migrates; what is left is to report.
-	d, err := openDB(ctx, db, log)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	if !status {
-		_, err = fmt.Fprintln(stdout, "schema is up to date")
-		return err
-	}
-	st, err := migrationStatus(ctx, d)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tSTATE\tAPPLIED\tFILE")
-	for _, s := range st {
-		applied := ""
-		if !s.AppliedAt.IsZero() {
-			applied = s.AppliedAt.Format("2006-01-02 15:04")
+	// withDB migrates; what is left is to report.
+	return withDB(ctx, db, stderr, "info", func(d *database) error {
+		if !status {
+			_, err := fmt.Fprintln(stdout, "schema is up to date")
+			return err
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", s.Source.Version, s.State, applied, s.Source.Path)
-	}
-	return tw.Flush()
+		st, err := migrationStatus(ctx, d)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VERSION\tSTATE\tAPPLIED\tFILE")
+		for _, s := range st {
+			applied := ""
+			if !s.AppliedAt.IsZero() {
+				applied = s.AppliedAt.Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", s.Source.Version, s.State, applied, s.Source.Path)
+		}
+		return tw.Flush()
+	})
 }
