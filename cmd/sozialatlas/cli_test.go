@@ -61,7 +61,7 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("a German date: %v (exit %d), want a usage error showing the format", err, exitCode(err))
 	}
 
-	if out, _, err = cli(t, url, "levels", "add", "ortsteil", "--title", "Ortsteile", "--rank", "45"); err != nil {
+	if _, _, err = cli(t, url, "levels", "add", "ortsteil", "--title", "Ortsteile", "--rank", "45"); err != nil {
 		t.Fatalf("levels add: %v", err)
 	}
 	out, _, err = cli(t, url, "levels")
