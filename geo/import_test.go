@@ -86,19 +86,19 @@ func TestImportVG5000Hierarchy(t *testing.T) {
 	}
 	// Every area below the Staat has a parent of the next coarser level.
 	if n := count(t, pool, `
-		SELECT count(*) FROM area a LEFT JOIN area p ON p.id = a.parent_id
+		SELECT count(*) FROM area a LEFT JOIN area p ON p.level = a.parent_level AND p.code = a.parent_code
 		WHERE a.level <> 'staat' AND (p.id IS NULL OR (a.level, p.level) NOT IN
 		      (('land','staat'), ('kreis','land'), ('gemeinde','kreis')))`); n != 0 {
 		t.Errorf("%d areas with a missing or wrong parent", n)
 	}
 	var name, parent, parentLevel string
 	err := pool.QueryRow(context.Background(), `
-		SELECT a.name, p.code, p.level FROM area a JOIN area p ON p.id = a.parent_id
+		SELECT a.name, p.code, p.level FROM area a JOIN area p ON p.level = a.parent_level AND p.code = a.parent_code
 		WHERE a.level = 'gemeinde' AND a.code = '160730076076'`).Scan(&name, &parent, &parentLevel)
 	if err != nil || name != "Rudolstadt" || parent != "16073" || parentLevel != "kreis" {
 		t.Errorf("Rudolstadt = %q under %s %s (%v), want Rudolstadt under kreis 16073", name, parentLevel, parent, err)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM area a JOIN area p ON p.id = a.parent_id
+	if n := count(t, pool, `SELECT count(*) FROM area a JOIN area p ON p.level = a.parent_level AND p.code = a.parent_code
 		WHERE p.level = 'kreis' AND p.code = '16073'`); n != 26 {
 		t.Errorf("Saalfeld-Rudolstadt has %d Gemeinden, want 26", n)
 	}
@@ -136,6 +136,18 @@ func TestImportBerlinLORVersions(t *testing.T) {
 	if renewed.Imported != 58 || renewed.Closed != 60 {
 		t.Errorf("new Prognoseräume: imported %d, closed %d; want 58 and 60", renewed.Imported, renewed.Closed)
 	}
+	// Every old Prognoseraum passes on to the new ones it overlaps, its
+	// shares summing to one; the reform redrew them, so few pass whole.
+	if n := count(t, pool, `SELECT count(DISTINCT predecessor_id) FROM area_succession`); n != 60 {
+		t.Errorf("%d old Prognoseräume have successors, want 60", n)
+	}
+	if n := count(t, pool, `SELECT count(*) FROM (SELECT predecessor_id FROM area_succession
+		GROUP BY predecessor_id HAVING abs(sum(share) - 1) > 1e-9) x`); n != 0 {
+		t.Errorf("%d predecessors whose shares do not sum to 1", n)
+	}
+	if renewed.Successions != count(t, pool, `SELECT count(*) FROM area_succession`) {
+		t.Errorf("report says %d successions", renewed.Successions)
+	}
 	for _, tc := range []struct {
 		day  string
 		want int
@@ -153,7 +165,7 @@ func TestImportBerlinLORVersions(t *testing.T) {
 	// The largest overlap finds the same Bezirke as the code prefix.
 	mustImport(t, s, geo.AreaImport{Path: lor(t, "forecast-areas-until-2020.geojson"), Level: "bezirksregion",
 		CodeField: "id", NameField: "name", Parent: geo.ParentRule{Overlap: true, Level: "bezirk"}, ValidTo: day("2020-12-31")})
-	if n := count(t, pool, `SELECT count(*) FROM area r JOIN area p ON p.id = r.parent_id
+	if n := count(t, pool, `SELECT count(*) FROM area r JOIN area p ON p.level = r.parent_level AND p.code = r.parent_code
 		WHERE r.level = 'bezirksregion' AND p.code = left(r.code, 2)`); n != 60 {
 		t.Errorf("overlap parents agree with prefix parents for %d of 60", n)
 	}
@@ -303,7 +315,7 @@ func TestImportCSVWithoutGeometry(t *testing.T) {
 		t.Errorf("report %+v", rep)
 	}
 	var name string
-	if err := pool.QueryRow(context.Background(), `SELECT a.name FROM area a JOIN area p ON p.id = a.parent_id
+	if err := pool.QueryRow(context.Background(), `SELECT a.name FROM area a JOIN area p ON p.level = a.parent_level AND p.code = a.parent_code
 		WHERE a.level = 'planungsraum' AND a.code = '01100101' AND p.code = '0110' AND a.geom IS NULL`).Scan(&name); err != nil || name != "Stülerstraße" {
 		t.Errorf("Planungsraum 01100101 = %q (%v)", name, err)
 	}
@@ -334,7 +346,7 @@ func TestImportScheme(t *testing.T) {
 	rows, err := pool.Query(context.Background(), `
 		SELECT a.code, p.level, p.code, (SELECT count(*) FROM area_member m WHERE m.group_id = a.id),
 		       abs(a.area_km2 - (SELECT sum(g.area_km2) FROM area_member m JOIN area g ON g.id = m.member_id WHERE m.group_id = a.id)) < 0.01
-		FROM area a JOIN area p ON p.id = a.parent_id WHERE a.level = 'sozialraum' ORDER BY a.code`)
+		FROM area a JOIN area p ON p.level = a.parent_level AND p.code = a.parent_code WHERE a.level = 'sozialraum' ORDER BY a.code`)
 	if err != nil {
 		t.Fatal(err)
 	}

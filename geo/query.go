@@ -88,7 +88,7 @@ type Feature struct {
 }
 
 // Columns of Area, from area a left-joined to its parent p.
-const sqlAreaColumns = `a.id, a.level, a.code, a.name, coalesce(p.level, ''), coalesce(p.code, ''),
+const sqlAreaColumns = `a.id, a.level, a.code, a.name, coalesce(a.parent_level, ''), coalesce(a.parent_code, ''),
 	a.valid_from, a.valid_to, a.area_km2, a.geom IS NOT NULL`
 
 // sqlFeatureGeometry writes the geometry; options 0 keeps PostGIS from adding
@@ -132,8 +132,7 @@ WHERE a.level = @level AND ` + sqlPeriodMatch
 	LIMIT @limit OFFSET @offset`
 	sqlItemsSelect = `SELECT ` + sqlAreaColumns + `, ` + sqlFeatureGeometry + `
 FROM (SELECT a.* FROM `
-	sqlItemsJoin = `) a
-LEFT JOIN area p ON p.id = a.parent_id` + sqlGeometryLateral + `
+	sqlItemsJoin = `) a` + sqlGeometryLateral + `
 ORDER BY a.code, a.id`
 	sqlItems     = sqlItemsSelect + `area a` + sqlItemsWhere + sqlItemsPage + sqlItemsJoin
 	sqlItemsBBox = sqlBBoxEnvelope + sqlItemsSelect + `b CROSS JOIN area a` + sqlItemsWhere +
@@ -189,7 +188,7 @@ func (s *Store) Items(ctx context.Context, q ItemsQuery, start func(matched int6
 
 // sqlFeatureByCode picks, of the versions matching the period, the latest.
 const sqlFeatureByCode = `SELECT ` + sqlAreaColumns + `, ` + sqlFeatureGeometry + `
-FROM area a LEFT JOIN area p ON p.id = a.parent_id` + sqlGeometryLateral + `
+FROM area a` + sqlGeometryLateral + `
 WHERE a.level = @level AND a.code = @code AND ` + sqlPeriodMatch + `
 ORDER BY a.valid_from DESC NULLS LAST, a.id DESC
 LIMIT 1`
@@ -233,7 +232,7 @@ func scanArea(r pgx.CollectableRow) (Area, error) {
 }
 
 const sqlAreaAt = `SELECT ` + sqlAreaColumns + `
-FROM area a LEFT JOIN area p ON p.id = a.parent_id
+FROM area a
 WHERE a.level = @level AND a.code = @code AND ` + sqlPeriodMatch + `
 ORDER BY a.valid_from DESC NULLS LAST, a.id DESC
 LIMIT 1`
@@ -257,31 +256,41 @@ func (s *Store) AreaAt(ctx context.Context, level, code string, p Period) (Area,
 	return a, nil
 }
 
-// sqlParentChain follows parent_id, which names the exact parent version,
-// up to the root; depth bounds it should the data ever hold a cycle.
+// sqlParentChain follows the parents (level and code) up to the root,
+// taking of each the version that matches the period (the latest when
+// several do); depth bounds it should the data ever hold a cycle.
 const sqlParentChain = `
-WITH RECURSIVE chain (id, depth) AS (
-	SELECT parent_id, 1 FROM area WHERE id = @id AND parent_id IS NOT NULL
+WITH RECURSIVE chain (level, code, depth) AS (
+	SELECT parent_level, parent_code, 1 FROM area WHERE id = @id AND parent_code IS NOT NULL
 	UNION ALL
-	SELECT x.parent_id, c.depth + 1 FROM chain c JOIN area x ON x.id = c.id
-	WHERE x.parent_id IS NOT NULL AND c.depth < 32
+	SELECT x.parent_level, x.parent_code, c.depth + 1
+	FROM chain c CROSS JOIN LATERAL (` + sqlVersionOf + `) x
+	WHERE x.parent_code IS NOT NULL AND c.depth < 32
 )
 SELECT ` + sqlAreaColumns + `
-FROM chain c JOIN area a ON a.id = c.id LEFT JOIN area p ON p.id = a.parent_id
+FROM chain c CROSS JOIN LATERAL (` + sqlVersionOf + `) a
 ORDER BY c.depth`
 
-// Parents returns the parent chain of the area version id, nearest first.
-func (s *Store) Parents(ctx context.Context, id int64) ([]Area, error) {
-	return s.areas(ctx, "parents", sqlParentChain, pgx.NamedArgs{"id": id})
+// sqlVersionOf picks the version of chain entry c that matches the period.
+const sqlVersionOf = `SELECT a.* FROM area a
+	WHERE a.level = c.level AND a.code = c.code AND ` + sqlPeriodMatch + `
+	ORDER BY a.valid_from DESC NULLS LAST, a.id DESC LIMIT 1`
+
+// Parents returns the parent chain of the area version id, nearest first,
+// each parent in its version matching p.
+func (s *Store) Parents(ctx context.Context, id int64, p Period) ([]Area, error) {
+	args := pgx.NamedArgs{"id": id}
+	p.args(args)
+	return s.areas(ctx, "parents", sqlParentChain, args)
 }
 
 const sqlChildren = `SELECT ` + sqlAreaColumns + `
-FROM area a LEFT JOIN area p ON p.id = a.parent_id
-WHERE a.parent_id = @id AND ` + sqlPeriodMatch + `
+FROM area a JOIN area me ON me.id = @id
+WHERE a.parent_level = me.level AND a.parent_code = me.code AND ` + sqlPeriodMatch + `
 ORDER BY a.level, a.code, a.id`
 
-// Children returns the area versions whose parent is the version id and
-// that match p, by code.
+// Children returns the area versions whose parent is the area of version
+// id and that match p, by code.
 func (s *Store) Children(ctx context.Context, id int64, p Period) ([]Area, error) {
 	args := pgx.NamedArgs{"id": id}
 	p.args(args)
@@ -289,7 +298,7 @@ func (s *Store) Children(ctx context.Context, id int64, p Period) ([]Area, error
 }
 
 const sqlMembers = `SELECT ` + sqlAreaColumns + `
-FROM area_member m JOIN area a ON a.id = m.member_id LEFT JOIN area p ON p.id = a.parent_id
+FROM area_member m JOIN area a ON a.id = m.member_id
 WHERE m.group_id = @id
 ORDER BY a.code, a.id`
 

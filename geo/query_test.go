@@ -220,7 +220,7 @@ func TestFeatureAndArea(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parents, err := s.Parents(ctx, g.ID)
+	parents, err := s.Parents(ctx, g.ID, Period{})
 	if err != nil || !slices.Equal(codes(parents), []string{"01002", "01", "DE"}) || !parents[0].ValidFrom.Equal(*date("2021-01-01")) {
 		t.Errorf("parents %+v %v", parents, err)
 	}
@@ -235,7 +235,7 @@ func TestFeatureAndArea(t *testing.T) {
 		t.Errorf("children of old Kiel: %v %v", codes(children), err)
 	}
 	de, _ := s.AreaAt(ctx, "staat", "DE", Period{})
-	if parents, err := s.Parents(ctx, de.ID); err != nil || len(parents) != 0 {
+	if parents, err := s.Parents(ctx, de.ID, Period{}); err != nil || len(parents) != 0 {
 		t.Errorf("parents of the root: %v %v", parents, err)
 	}
 	sr, _ := s.AreaAt(ctx, "sozialraum", "SR1", Period{})

@@ -64,25 +64,24 @@ ORDER BY a.code`
 // A scheme area's parent is the finest area that contains all its members
 // in the hierarchy (their lowest common ancestor), so a Sozialraum made of
 // Gemeinden of one Kreis compares with that Kreis.
-const sqlInsertSchemeAreas = `
+var sqlInsertSchemeAreas = `
 WITH RECURSIVE units AS (
     SELECT code, min(name) AS name, array_agg(member_id) AS members
     FROM scheme_stage GROUP BY code
 ), anc AS (
-    SELECT u.code, a.id AS member, a.parent_id AS id
+    SELECT u.code, a.id AS member, a.parent_level AS level, a.parent_code AS pcode
     FROM units u JOIN area a ON a.id = ANY (u.members)
-    WHERE a.parent_id IS NOT NULL
+    WHERE a.parent_code IS NOT NULL
   UNION
-    SELECT anc.code, anc.member, p.parent_id
-    FROM anc JOIN area p ON p.id = anc.id
-    WHERE p.parent_id IS NOT NULL
+    SELECT anc.code, anc.member, p.parent_level, p.parent_code
+    FROM anc JOIN area p ON p.level = anc.level AND p.code = anc.pcode AND ` + fmt.Sprintf(validOn, "p", "$5") + `
+    WHERE p.parent_code IS NOT NULL
 ), common AS (
-    SELECT DISTINCT ON (anc.code) anc.code, anc.id
+    SELECT DISTINCT ON (anc.code) anc.code, anc.level, anc.pcode
     FROM anc
-    JOIN area p ON p.id = anc.id
-    JOIN level l ON l.name = p.level
+    JOIN level l ON l.name = anc.level
     JOIN units u ON u.code = anc.code
-    GROUP BY anc.code, anc.id, l.rank, u.members
+    GROUP BY anc.code, anc.level, anc.pcode, l.rank, u.members
     HAVING count(DISTINCT anc.member) = cardinality(u.members)
     ORDER BY anc.code, l.rank DESC
 ), geoms AS (
@@ -90,9 +89,9 @@ WITH RECURSIVE units AS (
     FROM units u JOIN area a ON a.id = ANY (u.members)
     GROUP BY u.code
 )
-INSERT INTO area (level, code, name, parent_id, valid_from, valid_to,
+INSERT INTO area (level, code, name, parent_level, parent_code, valid_from, valid_to,
                   geom, geom_3857, area_km2, label_point, batch_id)
-SELECT $1, u.code, u.name, c.id, $2::date, $3::date,
+SELECT $1, u.code, u.name, c.level, c.pcode, $2::date, $3::date,
        g.geom, ST_Transform(g.geom, 3857), ST_Area(g.geom::geography) / 1e6,
        ST_Transform((ST_MaximumInscribedCircle(ST_Transform(g.geom, 3857))).center, 4326),
        $4
@@ -171,7 +170,11 @@ func (s *Store) ImportScheme(ctx context.Context, in SchemeImport) (ImportReport
 	if err := tx.QueryRow(ctx, sqlInsertBatch, "scheme", rep.File, opts).Scan(&rep.Batch); err != nil {
 		return rep, fmt.Errorf("import %s: create batch: %w", in.Path, err)
 	}
-	inserted, err := tx.Query(ctx, sqlInsertSchemeAreas, in.Scheme, in.ValidFrom, in.ValidTo, rep.Batch)
+	day := in.ValidFrom
+	if day == nil {
+		day = in.ValidTo
+	}
+	inserted, err := tx.Query(ctx, sqlInsertSchemeAreas, in.Scheme, in.ValidFrom, in.ValidTo, rep.Batch, day)
 	if err != nil {
 		return rep, fmt.Errorf("import %s: insert scheme areas: %w", in.Path, err)
 	}

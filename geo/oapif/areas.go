@@ -75,7 +75,7 @@ func (h *Handler) area(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	parents, err := h.store.Parents(ctx, a.ID)
+	parents, err := h.store.Parents(ctx, a.ID, period)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -11,10 +11,8 @@ $$ SELECT ST_Multi(ST_MakeEnvelope(x0, y0, x1, y1, 4326)) $$;
 CREATE FUNCTION pg_temp.add(lvl text, c text, n text, parent_level text, parent_code text,
 	parent_on date, vf date, vt date, g geometry)
 RETURNS void LANGUAGE sql AS $$
-	INSERT INTO area (level, code, name, parent_id, valid_from, valid_to, geom, geom_3857, area_km2, label_point)
-	SELECT lvl, c, n,
-		(SELECT id FROM area WHERE level = parent_level AND code = parent_code
-			AND daterange(valid_from, valid_to, '[]') @> parent_on),
+	INSERT INTO area (level, code, name, parent_level, parent_code, valid_from, valid_to, geom, geom_3857, area_km2, label_point)
+	SELECT lvl, c, n, parent_level, parent_code,
 		vf, vt, g, ST_Transform(g, 3857), ST_Area(g::geography) / 1e6, ST_PointOnSurface(g)
 $$;
 
