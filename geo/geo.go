@@ -90,7 +90,7 @@ func (s *Store) Level(ctx context.Context, name string) (Level, error) {
 }
 
 const sqlImported = `
-SELECT EXISTS (SELECT FROM import_batch WHERE kind = $1 AND source = $2 AND report->>'level' = $3)`
+SELECT EXISTS (SELECT FROM import_batch WHERE kind = $1 AND source = $2 AND coalesce(report->>'level', '') = $3)`
 
 // Imported reports whether a file of that name has been imported into the
 // level (by kind: "areas" or "scheme").

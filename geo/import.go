@@ -57,6 +57,11 @@ type AreaImport struct {
 	CRS string
 	// Where keeps only features whose attribute equals the value (all of them).
 	Where map[string]string
+	// Distinct collapses rows that repeat a code with the same name and
+	// parent into one, as in hierarchy tables that list a Bezirksregion on
+	// every one of its Planungsräume; a repeated code with another name or
+	// parent is still an error.
+	Distinct bool
 	// Layer and Encoding are passed to the file reader.
 	Layer    string
 	Encoding string
@@ -315,6 +320,7 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 	var staged []stagedArea
 	skipped := 0
 	seen := map[string]int{}
+	first := map[string]stagedArea{}
 	withGeom := 0
 	for _, f := range ds.Features {
 		if !matches(f.Attrs, in.Where) {
@@ -329,14 +335,6 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 		}
 		bad := func(field, reason string) {
 			probs.add(ds.Problem(f.Number, field, reason))
-		}
-		switch {
-		case a.code == "":
-			bad(in.CodeField, "empty code")
-		case seen[a.code] > 0:
-			bad(in.CodeField, fmt.Sprintf("duplicate code %q (also feature %d)", a.code, seen[a.code]))
-		default:
-			seen[a.code] = f.Number
 		}
 		if a.name == "" {
 			bad(in.NameField, "empty name")
@@ -355,6 +353,18 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 			}
 		case in.Parent.Code != "":
 			a.key = in.Parent.Code
+		}
+		switch prev, dup := first[a.code]; {
+		case a.code == "":
+			bad(in.CodeField, "empty code")
+		case dup && in.Distinct && a.wkb == nil && prev.name == a.name && prev.key == a.key:
+			skipped++
+			continue
+		case dup:
+			bad(in.CodeField, fmt.Sprintf("duplicate code %q (also %s %d)", a.code, unit(ds), seen[a.code]))
+		default:
+			seen[a.code] = f.Number
+			first[a.code] = a
 		}
 		if a.wkb != nil {
 			withGeom++
@@ -377,6 +387,14 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 		probs.add(&source.Error{Path: ds.Path, Reason: "the parent rule 'overlap' needs geometries; the file has none"})
 	}
 	return staged, skipped, probs.err()
+}
+
+// unit names what a dataset's numbers count, for messages.
+func unit(ds *source.Dataset) string {
+	if ds.Tabular {
+		return "line"
+	}
+	return "feature"
 }
 
 func matches(attrs map[string]string, where map[string]string) bool {

@@ -453,3 +453,71 @@ func TestImportFormatsAndCRSs(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestImportChangesEisenach(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	s := geo.NewStore(pool)
+	importUpperLevels(t, s)
+	mustImport(t, s, geo.AreaImport{Path: vg5000(t, "GEM"), Level: "gemeinde", CodeField: "ARS", NameField: "GEN",
+		Where: map[string]string{"SN_L": "16"}, Parent: geo.ParentRule{Prefix: 5}})
+	changes := filepath.Join(demoDir(t), "changes", "eisenach-2021-07-01.csv")
+
+	// A list that ends the Kreis Eisenach but forgets its Gemeinde is refused whole.
+	before := snapshot(t, pool)
+	orphaning := writeFile(t, "partial.csv", "gültig ab;Ebene;alter Schlüssel;neuer Schlüssel;neuer Name;übergeordnet\n"+
+		"01.07.2021;kreis;16063;16063;Wartburgkreis;16\n01.07.2021;kreis;16056;16063;Wartburgkreis;16\n")
+	if _, err := s.ImportChanges(context.Background(), orphaning); err == nil ||
+		!strings.Contains(err.Error(), `gemeinde "160560000000" would be left under kreis "16056", which ends before 2021-07-01`) {
+		t.Errorf("orphaning change list: %v", err)
+	}
+	unknown := writeFile(t, "unknown.csv", "valid_from;level;old_code;new_code;new_name\n2021-07-01;kreis;16099;16063;X\n")
+	if _, err := s.ImportChanges(context.Background(), unknown); err == nil ||
+		!strings.Contains(err.Error(), `unknown.csv: line 2: field "old_code": kreis "16099" is not valid on 2021-06-30`) {
+		t.Errorf("unknown predecessor: %v", err)
+	}
+	if after := snapshot(t, pool); after != before {
+		t.Errorf("a refused change list changed the database")
+	}
+
+	rep, err := s.ImportChanges(context.Background(), changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created != 2 || rep.Closed != 3 {
+		t.Errorf("report %+v, want 2 new versions and 3 closed", rep)
+	}
+	var got []string
+	rows, err := pool.Query(context.Background(), `
+		SELECT level || ' ' || code || ' ' || coalesce(valid_from::text, '…') || '–' || coalesce(valid_to::text, '…')
+		FROM area WHERE code IN ('16056', '16063', '160560000000', '160630105105') ORDER BY level, code, valid_from NULLS FIRST`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		_ = rows.Scan(&s)
+		got = append(got, s)
+	}
+	want := []string{
+		"gemeinde 160560000000 …–2021-06-30", "gemeinde 160630105105 2021-07-01–…",
+		"kreis 16056 …–2021-06-30", "kreis 16063 …–2021-06-30", "kreis 16063 2021-07-01–…"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("versions\n got %v\nwant %v", got, want)
+	}
+	// The new Wartburgkreis is the old one plus Eisenach; both pass whole.
+	if n := count(t, pool, `
+		SELECT count(*) FROM area n WHERE n.level = 'kreis' AND n.code = '16063' AND n.valid_from = '2021-07-01'
+		AND abs(n.area_km2 - (SELECT sum(o.area_km2) FROM area_succession s JOIN area o ON o.id = s.predecessor_id
+		                      WHERE s.successor_id = n.id AND s.exact AND s.share = 1)) < 0.01`); n != 1 {
+		t.Error("the new Wartburgkreis is not the union of its two predecessors")
+	}
+	if n := count(t, pool, `SELECT count(*) FROM area_succession WHERE exact AND method = 'change'`); n != 3 {
+		t.Errorf("%d exact successions, want 3", n)
+	}
+	// Today the Gemeinden of the Wartburgkreis include Eisenach, under the new version.
+	if n := count(t, pool, `SELECT count(*) FROM area WHERE level = 'gemeinde' AND parent_code = '16063'
+		AND daterange(valid_from, valid_to, '[]') @> current_date`); n != 1+count(t, pool,
+		`SELECT count(*) FROM area WHERE level = 'gemeinde' AND code LIKE '16063%' AND valid_from IS NULL`) {
+		t.Errorf("Gemeinden of the Wartburgkreis today do not include Eisenach")
+	}
+}

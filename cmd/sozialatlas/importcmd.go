@@ -53,6 +53,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return importAreasCmd(ctx, args[1:], stdout, stderr)
 	case "scheme":
 		return importSchemeCmd(ctx, args[1:], stdout, stderr)
+	case "changes":
+		return importChangesCmd(ctx, args[1:], stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("import %q: use 'import areas' or 'import scheme'", args[0])}
 }
@@ -76,6 +78,7 @@ func importAreasCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Var(&from, "valid-from", "first day of validity (YYYY-MM-DD); closes open versions under the same parents")
 	fs.Var(&to, "valid-to", "last day of validity (YYYY-MM-DD)")
 	fs.BoolVar(&in.Strict, "strict", false, "reject invalid geometries instead of repairing them")
+	fs.BoolVar(&in.Distinct, "distinct", false, "collapse rows repeating a code with the same name and parent (hierarchy tables)")
 	fs.StringVar(&in.CRS, "crs", "", "coordinate reference system of the file, overriding what it says (e.g. EPSG:25832)")
 	fs.Var(where, "where", "import only features with FIELD=VALUE (repeatable)")
 	fs.StringVar(&in.Layer, "layer", "", "GeoPackage layer or shapefile in a zip")
@@ -143,4 +146,32 @@ func printReport(w io.Writer, rep geo.ImportReport, asJSON bool) error {
 	}
 	_, err := fmt.Fprintln(w, rep.String())
 	return err
+}
+
+func importChangesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var db dbFlags
+	var asJSON bool
+	fs := newFlagSet("import changes FILE", stderr)
+	db.register(fs)
+	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"import changes: give exactly one FILE"}
+	}
+	return withDB(ctx, db, stderr, "warn", func(d *database) error {
+		rep, err := geo.NewStore(d.pool).ImportChanges(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rep)
+		}
+		_, err = fmt.Fprintln(stdout, rep.String())
+		return err
+	})
 }

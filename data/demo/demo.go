@@ -19,6 +19,8 @@ type Manifest struct {
 	Title       string     `json:"title"`
 	Attribution string     `json:"attribution"`
 	Areas       []AreaStep `json:"areas"`
+	// Changes are change lists (Gebietsänderungen) applied after the areas.
+	Changes []string `json:"changes"`
 }
 
 // AreaStep is one boundary import of the demo.
@@ -37,6 +39,7 @@ type AreaStep struct {
 	} `json:"parent"`
 	ValidFrom string `json:"valid_from"`
 	ValidTo   string `json:"valid_to"`
+	Distinct  bool   `json:"distinct"`
 }
 
 // ReadManifest reads dir/atlas.json.
@@ -60,6 +63,7 @@ func (s AreaStep) Import(dir string) (geo.AreaImport, error) {
 		CodeField: s.CodeField,
 		NameField: s.NameField,
 		Where:     s.Where,
+		Distinct:  s.Distinct,
 		Parent: geo.ParentRule{Field: s.Parent.Field, Prefix: s.Parent.Prefix,
 			Code: s.Parent.Code, Overlap: s.Parent.Overlap, Level: s.Parent.Level},
 	}
@@ -110,6 +114,20 @@ func Load(ctx context.Context, store *geo.Store, dir string, log *slog.Logger) e
 		log.Info("demo areas imported", "file", step.File, "level", rep.Level,
 			"imported", rep.Imported, "repaired", rep.Repaired, "closed", rep.Closed,
 			"seconds", fmt.Sprintf("%.2f", rep.Seconds))
+	}
+	for _, file := range m.Changes {
+		done, err := store.Imported(ctx, "changes", filepath.Base(file), "")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if done {
+			continue
+		}
+		rep, err := store.ImportChanges(ctx, filepath.Join(dir, file))
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		log.Info("demo changes applied", "file", file, "created", rep.Created, "closed", rep.Closed)
 	}
 	return nil
 }
