@@ -1,0 +1,819 @@
+package indicators
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Catalogue is the indicator catalogue as read from its YAML file: the
+// indicators, the additive groups among them and the mappings of the
+// statistical tables that deliver them. The file is versioned with the data;
+// the database mirrors its indicators and groups (SyncCatalogue).
+//
+// The file's top level has these fields:
+//
+//	defaults:    min_count and min_denominator for indicators that set none
+//	             (3 and 10 when absent)
+//	categories:  the allowed categories (DefaultCategories when absent)
+//	indicators:  list of Indicator, in the order they are shown
+//	groups:      list of Group
+//	tables:      list of TableMapping
+type Catalogue struct {
+	// Path is the file the catalogue was read from; empty for one read
+	// from the database.
+	Path       string         `yaml:"-" json:"-"`
+	Categories []string       `yaml:"categories" json:"categories"`
+	Indicators []Indicator    `yaml:"indicators" json:"indicators"`
+	Groups     []Group        `yaml:"groups" json:"groups"`
+	Tables     []TableMapping `yaml:"tables" json:"tables,omitempty"`
+}
+
+// Indicator is one entry of the catalogue.
+type Indicator struct {
+	// Key identifies the indicator in tables, URLs and the database:
+	// lower case letters, digits and '_', starting with a letter.
+	Key         string `yaml:"key" json:"key"`
+	Title       string `yaml:"title" json:"title"`
+	Description string `yaml:"description" json:"description"`
+	Unit        string `yaml:"unit" json:"unit"`
+	// Category is one of the catalogue's categories.
+	Category string   `yaml:"category" json:"category"`
+	Polarity Polarity `yaml:"polarity" json:"polarity"`
+	Source   string   `yaml:"source" json:"source"`
+	Licence  string   `yaml:"licence" json:"licence"`
+	// Decimals shown, 0 to 6.
+	Decimals int  `yaml:"decimals" json:"decimals"`
+	Kind     Kind `yaml:"kind" json:"kind"`
+	// Combine (counts only) computes the count, where it was not imported,
+	// as a linear combination of other counts of the same area and period:
+	// {einwohner: 1, einwohner_maennlich: -1}.
+	Combine map[string]float64 `yaml:"combine" json:"combine,omitempty"`
+	// Numerator / Denominator × Scale (rates only), both counts.
+	Numerator   string  `yaml:"numerator" json:"numerator,omitempty"`
+	Denominator string  `yaml:"denominator" json:"denominator,omitempty"`
+	Scale       float64 `yaml:"scale" json:"scale,omitempty"`
+	// Weight (means only) is the count a mean is weighted by.
+	Weight string `yaml:"weight" json:"weight,omitempty"`
+	// MinCount: counts with 0 < n < MinCount are withheld.
+	// MinDenominator: rates and means whose denominator or weight is below
+	// it are withheld. In the file both are optional (min_count,
+	// min_denominator) and default to the file's defaults.
+	MinCount       int `yaml:"-" json:"min_count"`
+	MinDenominator int `yaml:"-" json:"min_denominator"`
+	// Position is the indicator's place in the catalogue, from 0.
+	Position int `yaml:"-" json:"-"`
+}
+
+// Group declares count indicators whose values add up to a total for
+// every area and period (age bands to residents). Disclosure control keeps
+// a withheld band from being recovered as total minus the other bands.
+type Group struct {
+	Key     string   `yaml:"key" json:"key"`
+	Title   string   `yaml:"title" json:"title"`
+	Total   string   `yaml:"total" json:"total"`
+	Members []string `yaml:"members" json:"members"`
+}
+
+// TableFormat is the layout of a statistical table.
+type TableFormat string
+
+const (
+	// LongTable has one value per row: area, indicator, period, value.
+	LongTable TableFormat = "long"
+	// WideTable has one row per area and one column per indicator.
+	WideTable TableFormat = "wide"
+	// GV100AD is Destatis' fixed-width Gemeindeverzeichnis
+	// ("Datensatzbeschreibung GV100AD"); its records of type 60
+	// (Gemeinden) offer the fields GV100ADFields names.
+	GV100AD TableFormat = "gv100ad"
+)
+
+// GV100ADFields returns the field names a gv100ad table mapping can use
+// as area, name and value columns: the 12-digit Regionalschlüssel (ars),
+// the 8-digit Gemeindeschlüssel (ags), the name, the area in hectares, the
+// population and the male population.
+func GV100ADFields() []string {
+	return []string{"ars", "ags", "name", "area_ha", "population", "male"}
+}
+
+// TableMapping says how to read one kind of statistical table; the
+// importer takes it by key. Fields in the file (snake case):
+//
+//	key            identifies the mapping
+//	description    what the table is (German)
+//	file           optional: the table this mapping was written for,
+//	               relative to the catalogue's directory
+//	source, licence  of the table, with the attribution its licence asks for
+//	format         long, wide or gv100ad
+//	level          the area level the codes are of
+//	area_column    the column holding area codes
+//	name_column    optional: area names, for areas created on import
+//	indicator_column, value_column, period_column
+//	               long tables only: the indicator key, the value and
+//	               (unless period is set) the period of each row
+//	columns        wide and gv100ad tables: list of {column, indicator,
+//	               factor}; the value read is multiplied by factor
+//	               (default 1), e.g. 0.01 for hectares to km²
+//	period         the reference date of the values (YYYY-MM-DD); wide
+//	               and gv100ad tables need it
+//	gebietsstand   the boundary version the codes refer to; default period
+//	placeholders   cell values meaning "missing", e.g. "-9999"
+//	decimal        ",", "." or auto (default: detected)
+//	delimiter      one character; empty: detected (not for gv100ad)
+//	encoding       utf-8, windows-1252 or auto (default)
+//	sheet          optional: the sheet of an XLSX workbook
+type TableMapping struct {
+	Key             string          `yaml:"key" json:"key"`
+	Description     string          `yaml:"description" json:"description,omitempty"`
+	File            string          `yaml:"file" json:"file,omitempty"`
+	Source          string          `yaml:"source" json:"source,omitempty"`
+	Licence         string          `yaml:"licence" json:"licence,omitempty"`
+	Format          TableFormat     `yaml:"format" json:"format"`
+	Level           string          `yaml:"level" json:"level"`
+	AreaColumn      string          `yaml:"area_column" json:"area_column"`
+	NameColumn      string          `yaml:"name_column" json:"name_column,omitempty"`
+	IndicatorColumn string          `yaml:"indicator_column" json:"indicator_column,omitempty"`
+	ValueColumn     string          `yaml:"value_column" json:"value_column,omitempty"`
+	PeriodColumn    string          `yaml:"period_column" json:"period_column,omitempty"`
+	Columns         []ColumnMapping `yaml:"columns" json:"columns,omitempty"`
+	// Period is zero for long tables that take it from PeriodColumn.
+	Period time.Time `yaml:"period" json:"period,omitzero"`
+	// Gebietsstand is Period when the file sets none; zero only for long
+	// tables with a period column, whose rows each use their own period.
+	Gebietsstand time.Time `yaml:"gebietsstand" json:"gebietsstand,omitzero"`
+	Placeholders []string  `yaml:"placeholders" json:"placeholders,omitempty"`
+	// Decimal is ",", "." or "auto".
+	Decimal string `yaml:"decimal" json:"decimal"`
+	// Delimiter is one character, or empty to detect it.
+	Delimiter string `yaml:"delimiter" json:"delimiter,omitempty"`
+	// Encoding is "utf-8", "windows-1252" or "auto".
+	Encoding string `yaml:"encoding" json:"encoding"`
+	Sheet    string `yaml:"sheet" json:"sheet,omitempty"`
+}
+
+// ColumnMapping maps one column of a wide table to an indicator.
+type ColumnMapping struct {
+	Column    string `yaml:"column" json:"column"`
+	Indicator string `yaml:"indicator" json:"indicator"`
+	// Factor multiplies the value read; 1 when the file sets none.
+	Factor float64 `yaml:"factor" json:"factor"`
+}
+
+// DefaultCategories are the categories of a catalogue that declares none,
+// in the order a Sozialstrukturatlas usually shows them.
+func DefaultCategories() []string {
+	return []string{
+		"Demografie",
+		"Kinder/Jugend/Familie",
+		"Bildung",
+		"Arbeit/Armut",
+		"Alter/Pflege",
+		"Teilhabe/Behinderung",
+		"Wohnen",
+		"Gesundheit",
+		"Fläche/Siedlung",
+	}
+}
+
+// Defaults of disclosure control: counts of 1 and 2 and rates over fewer
+// than 10 are withheld.
+const (
+	DefaultMinCount       = 3
+	DefaultMinDenominator = 10
+)
+
+// keyPattern is the form of indicator, group and table keys; the database
+// checks the same for indicators and groups.
+var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// The file as written: the two disclosure limits are pointers so that an
+// explicit 0 differs from an absent value.
+type catalogueFile struct {
+	Defaults struct {
+		MinCount       *int `yaml:"min_count"`
+		MinDenominator *int `yaml:"min_denominator"`
+	} `yaml:"defaults"`
+	Categories []string        `yaml:"categories"`
+	Indicators []indicatorFile `yaml:"indicators"`
+	Groups     []Group         `yaml:"groups"`
+	Tables     []TableMapping  `yaml:"tables"`
+}
+
+type indicatorFile struct {
+	Indicator      `yaml:",inline"`
+	MinCount       *int `yaml:"min_count"`
+	MinDenominator *int `yaml:"min_denominator"`
+}
+
+// ReadCatalogue reads and validates a catalogue file. Every problem found
+// is reported, one per line, each naming the file, the entry and the field.
+func ReadCatalogue(path string) (*Catalogue, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: %w", err)
+	}
+	return ParseCatalogue(path, b)
+}
+
+// ParseCatalogue parses and validates a catalogue held in memory; path
+// names it in errors and resolves nothing.
+func ParseCatalogue(path string, b []byte) (*Catalogue, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, fmt.Errorf("catalogue %s: %w", path, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("catalogue %s: the file is empty", path)
+	}
+	p := &problems{file: path}
+	checkFields(p, root.Content[0], reflect.TypeFor[catalogueFile](), "")
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	// The walk above names unknown fields readably; KnownFields is the
+	// backstop should a field ever slip past it.
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var f catalogueFile
+	if err := dec.Decode(&f); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, e := range te.Errors {
+				p.add("%s", e)
+			}
+			return nil, p.err()
+		}
+		return nil, fmt.Errorf("catalogue %s: %w", path, err)
+	}
+	cat := f.resolve(p, path)
+	cat.validate(p)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+// resolve applies the defaults.
+func (f *catalogueFile) resolve(p *problems, path string) *Catalogue {
+	minCount, minDenominator := DefaultMinCount, DefaultMinDenominator
+	if v := f.Defaults.MinCount; v != nil {
+		if *v < 0 {
+			p.add("defaults: min_count: %d is negative", *v)
+		}
+		minCount = *v
+	}
+	if v := f.Defaults.MinDenominator; v != nil {
+		if *v < 0 {
+			p.add("defaults: min_denominator: %d is negative", *v)
+		}
+		minDenominator = *v
+	}
+	cat := &Catalogue{Path: path, Categories: f.Categories, Groups: f.Groups, Tables: f.Tables}
+	if cat.Categories == nil {
+		cat.Categories = DefaultCategories()
+	}
+	for i, fi := range f.Indicators {
+		ind := fi.Indicator
+		ind.Position = i
+		ind.MinCount, ind.MinDenominator = minCount, minDenominator
+		if fi.MinCount != nil {
+			ind.MinCount = *fi.MinCount
+		}
+		if fi.MinDenominator != nil {
+			ind.MinDenominator = *fi.MinDenominator
+		}
+		cat.Indicators = append(cat.Indicators, ind)
+	}
+	for i := range cat.Tables {
+		t := &cat.Tables[i]
+		if t.Decimal == "" {
+			t.Decimal = "auto"
+		}
+		if t.Encoding == "" {
+			t.Encoding = "auto"
+		}
+		if t.Gebietsstand.IsZero() {
+			t.Gebietsstand = t.Period
+		}
+		for j := range t.Columns {
+			if t.Columns[j].Factor == 0 {
+				t.Columns[j].Factor = 1
+			}
+		}
+	}
+	return cat
+}
+
+func (c *Catalogue) validate(p *problems) {
+	categories := map[string]bool{}
+	for i, name := range c.Categories {
+		switch {
+		case strings.TrimSpace(name) == "":
+			p.add("categories: entry %d is empty", i+1)
+		case categories[name]:
+			p.add("categories: %q is listed twice", name)
+		}
+		categories[name] = true
+	}
+
+	byKey := map[string]*Indicator{}
+	for i := range c.Indicators {
+		ind := &c.Indicators[i]
+		if ind.Key == "" {
+			p.add("indicator %d: key: missing", i+1)
+			continue
+		}
+		if byKey[ind.Key] != nil {
+			p.add("indicator %q: key: defined twice", ind.Key)
+			continue
+		}
+		byKey[ind.Key] = ind
+	}
+	for i := range c.Indicators {
+		ind := &c.Indicators[i]
+		name := fmt.Sprintf("indicator %q", ind.Key)
+		if ind.Key == "" {
+			name = fmt.Sprintf("indicator %d", i+1)
+		}
+		ind.validate(p, name, categories, c.Categories, byKey)
+	}
+	c.checkCombineCycles(p, byKey)
+
+	groups := map[string]bool{}
+	for i, g := range c.Groups {
+		name := fmt.Sprintf("group %q", g.Key)
+		switch {
+		case g.Key == "":
+			name = fmt.Sprintf("group %d", i+1)
+			p.add("%s: key: missing", name)
+		case !keyPattern.MatchString(g.Key):
+			p.add("%s: key: use lower case letters, digits and _, starting with a letter (at most 63)", name)
+		case groups[g.Key]:
+			p.add("%s: key: defined twice", name)
+		}
+		groups[g.Key] = true
+		if strings.TrimSpace(g.Title) == "" {
+			p.add("%s: title: missing", name)
+		}
+		if g.Total == "" {
+			p.add("%s: total: missing", name)
+		} else {
+			checkCountRef(p, name, "total", g.Total, byKey)
+		}
+		if len(g.Members) == 0 {
+			p.add("%s: members: missing", name)
+		}
+		seen := map[string]bool{}
+		for _, m := range g.Members {
+			switch {
+			case m == g.Total:
+				p.add("%s: members: %q is the group's total", name, m)
+			case seen[m]:
+				p.add("%s: members: %q is listed twice", name, m)
+			default:
+				checkCountRef(p, name, "members", m, byKey)
+			}
+			seen[m] = true
+		}
+	}
+
+	tables := map[string]bool{}
+	for i := range c.Tables {
+		t := &c.Tables[i]
+		name := fmt.Sprintf("table %q", t.Key)
+		switch {
+		case t.Key == "":
+			name = fmt.Sprintf("table %d", i+1)
+			p.add("%s: key: missing", name)
+		case !keyPattern.MatchString(t.Key):
+			p.add("%s: key: use lower case letters, digits and _, starting with a letter (at most 63)", name)
+		case tables[t.Key]:
+			p.add("%s: key: defined twice", name)
+		}
+		tables[t.Key] = true
+		t.validate(p, name, byKey)
+	}
+}
+
+func (ind *Indicator) validate(p *problems, name string, categories map[string]bool, order []string, byKey map[string]*Indicator) {
+	if ind.Key != "" && !keyPattern.MatchString(ind.Key) {
+		p.add("%s: key: use lower case letters, digits and _, starting with a letter (at most 63)", name)
+	}
+	if strings.TrimSpace(ind.Title) == "" {
+		p.add("%s: title: missing", name)
+	}
+	switch {
+	case ind.Category == "":
+		p.add("%s: category: missing", name)
+	case !categories[ind.Category]:
+		p.add("%s: category: %q is not one of %s", name, ind.Category, strings.Join(order, ", "))
+	}
+	switch ind.Polarity {
+	case HigherBetter, HigherWorse, Neutral:
+	case "":
+		p.add("%s: polarity: missing (higher_better, higher_worse or neutral)", name)
+	default:
+		p.add("%s: polarity: %q is not higher_better, higher_worse or neutral", name, ind.Polarity)
+	}
+	if ind.Decimals < 0 || ind.Decimals > 6 {
+		p.add("%s: decimals: %d is not between 0 and 6", name, ind.Decimals)
+	}
+	if ind.MinCount < 0 {
+		p.add("%s: min_count: %d is negative", name, ind.MinCount)
+	}
+	if ind.MinDenominator < 0 {
+		p.add("%s: min_denominator: %d is negative", name, ind.MinDenominator)
+	}
+
+	// Fields that belong to another kind are errors rather than ignored: a
+	// rate written as "kind: count" would otherwise be summed silently.
+	notFor := func(field string, set bool) {
+		if set {
+			p.add("%s: %s: only for %s", name, field, fieldKind[field])
+		}
+	}
+	switch ind.Kind {
+	case Count:
+		notFor("numerator", ind.Numerator != "")
+		notFor("denominator", ind.Denominator != "")
+		notFor("scale", ind.Scale != 0)
+		notFor("weight", ind.Weight != "")
+		for _, k := range sortedKeys(ind.Combine) {
+			coef := ind.Combine[k]
+			switch {
+			case k == ind.Key:
+				p.add("%s: combine: refers to itself", name)
+			case coef == 0 || math.IsNaN(coef) || math.IsInf(coef, 0):
+				p.add("%s: combine: %q has coefficient %v; use a finite number other than 0", name, k, coef)
+			default:
+				checkCountRef(p, name, "combine", k, byKey)
+			}
+		}
+		if ind.Combine != nil && len(ind.Combine) == 0 {
+			p.add("%s: combine: empty", name)
+		}
+	case Rate:
+		notFor("combine", ind.Combine != nil)
+		notFor("weight", ind.Weight != "")
+		if ind.Numerator == "" {
+			p.add("%s: numerator: missing", name)
+		} else {
+			checkCountRef(p, name, "numerator", ind.Numerator, byKey)
+		}
+		if ind.Denominator == "" {
+			p.add("%s: denominator: missing", name)
+		} else {
+			checkCountRef(p, name, "denominator", ind.Denominator, byKey)
+		}
+		switch {
+		case ind.Scale == 0:
+			p.add("%s: scale: missing (100 for a percentage, 1 for a plain ratio)", name)
+		case !(ind.Scale > 0) || math.IsInf(ind.Scale, 0):
+			p.add("%s: scale: %v is not a positive number", name, ind.Scale)
+		}
+	case Mean:
+		notFor("combine", ind.Combine != nil)
+		notFor("numerator", ind.Numerator != "")
+		notFor("denominator", ind.Denominator != "")
+		notFor("scale", ind.Scale != 0)
+		if ind.Weight == "" {
+			p.add("%s: weight: missing", name)
+		} else {
+			checkCountRef(p, name, "weight", ind.Weight, byKey)
+		}
+	case Value:
+		notFor("combine", ind.Combine != nil)
+		notFor("numerator", ind.Numerator != "")
+		notFor("denominator", ind.Denominator != "")
+		notFor("scale", ind.Scale != 0)
+		notFor("weight", ind.Weight != "")
+	case "":
+		p.add("%s: kind: missing (count, rate, mean or value)", name)
+	default:
+		p.add("%s: kind: %q is not count, rate, mean or value", name, ind.Kind)
+	}
+}
+
+// fieldKind names the kinds a kind-specific field belongs to.
+var fieldKind = map[string]string{
+	"combine":     "kind count",
+	"numerator":   "kind rate",
+	"denominator": "kind rate",
+	"scale":       "kind rate",
+	"weight":      "kind mean",
+}
+
+// checkCountRef reports a reference to an indicator that is missing or is
+// not a count.
+func checkCountRef(p *problems, name, field, key string, byKey map[string]*Indicator) {
+	ref := byKey[key]
+	switch {
+	case ref == nil:
+		p.add("%s: %s: %q is not in the catalogue", name, field, key)
+	case ref.Kind != Count:
+		p.add("%s: %s: %q is a %s, not a count", name, field, key, ref.Kind)
+	}
+}
+
+// checkCombineCycles reports combines that depend on themselves through
+// other combines: they could never be computed.
+func (c *Catalogue) checkCombineCycles(p *problems, byKey map[string]*Indicator) {
+	const (
+		unvisited = iota
+		active
+		done
+	)
+	state := map[string]int{}
+	reported := map[string]bool{}
+	var path []string
+	var visit func(key string)
+	visit = func(key string) {
+		state[key] = active
+		path = append(path, key)
+		ind := byKey[key]
+		for _, next := range sortedKeys(ind.Combine) {
+			ref := byKey[next]
+			if next == key || ref == nil || ref.Kind != Count {
+				continue // reported by validate
+			}
+			switch state[next] {
+			case active:
+				start := slices.Index(path, next)
+				cycle := append(slices.Clone(path[start:]), next)
+				if !reported[next] {
+					p.add("indicator %q: combine: cycle %s", next, strings.Join(cycle, " → "))
+					for _, k := range cycle {
+						reported[k] = true
+					}
+				}
+			case unvisited:
+				visit(next)
+			}
+		}
+		path = path[:len(path)-1]
+		state[key] = done
+	}
+	for _, ind := range c.Indicators {
+		if ind.Kind == Count && len(ind.Combine) > 0 && byKey[ind.Key] != nil && state[ind.Key] == unvisited {
+			visit(ind.Key)
+		}
+	}
+}
+
+func (t *TableMapping) validate(p *problems, name string, byKey map[string]*Indicator) {
+	gv := t.Format == GV100AD
+	switch t.Format {
+	case LongTable, WideTable, GV100AD:
+	case "":
+		p.add("%s: format: missing (long, wide or gv100ad)", name)
+	default:
+		p.add("%s: format: %q is not long, wide or gv100ad", name, t.Format)
+	}
+	if t.Level == "" {
+		p.add("%s: level: missing", name)
+	}
+	if t.AreaColumn == "" {
+		p.add("%s: area_column: missing", name)
+	}
+	if gv {
+		fields := GV100ADFields()
+		for _, c := range []struct{ field, value string }{{"area_column", t.AreaColumn}, {"name_column", t.NameColumn}} {
+			if c.value != "" && !slices.Contains(fields, c.value) {
+				p.add("%s: %s: %q is not a GV100AD field (%s)", name, c.field, c.value, strings.Join(fields, ", "))
+			}
+		}
+		if t.AreaColumn != "" && t.AreaColumn != "ars" && t.AreaColumn != "ags" {
+			p.add("%s: area_column: %q is no area code; use ars or ags", name, t.AreaColumn)
+		}
+		if t.Delimiter != "" {
+			p.add("%s: delimiter: a fixed-width gv100ad file has none", name)
+		}
+		if t.Decimal != "auto" {
+			p.add("%s: decimal: a gv100ad file has integers only", name)
+		}
+	}
+	if t.Format == LongTable {
+		for _, c := range []struct{ field, value string }{{"indicator_column", t.IndicatorColumn}, {"value_column", t.ValueColumn}} {
+			if c.value == "" {
+				p.add("%s: %s: missing", name, c.field)
+			}
+		}
+		if t.PeriodColumn == "" && t.Period.IsZero() {
+			p.add("%s: period: missing (or name a period_column)", name)
+		}
+		if t.PeriodColumn != "" && !t.Period.IsZero() {
+			p.add("%s: period: set together with period_column; keep one", name)
+		}
+		if len(t.Columns) > 0 {
+			p.add("%s: columns: only for wide and gv100ad tables", name)
+		}
+	}
+	if t.Format == WideTable || gv {
+		for _, c := range []struct{ field, value string }{{"indicator_column", t.IndicatorColumn}, {"value_column", t.ValueColumn}, {"period_column", t.PeriodColumn}} {
+			if c.value != "" {
+				p.add("%s: %s: only for long tables", name, c.field)
+			}
+		}
+		if t.Period.IsZero() {
+			p.add("%s: period: missing", name)
+		}
+		if len(t.Columns) == 0 {
+			p.add("%s: columns: missing", name)
+		}
+	}
+	columns, indicators := map[string]bool{}, map[string]bool{}
+	for i, c := range t.Columns {
+		switch {
+		case c.Column == "":
+			p.add("%s: columns: entry %d: column: missing", name, i+1)
+		case columns[c.Column]:
+			p.add("%s: columns: %q is mapped twice", name, c.Column)
+		case gv && !slices.Contains(GV100ADFields(), c.Column):
+			p.add("%s: columns: %q is not a GV100AD field (%s)", name, c.Column, strings.Join(GV100ADFields(), ", "))
+		}
+		columns[c.Column] = true
+		switch {
+		case c.Indicator == "":
+			p.add("%s: columns: %q: indicator: missing", name, c.Column)
+		case byKey[c.Indicator] == nil:
+			p.add("%s: columns: %q: indicator %q is not in the catalogue", name, c.Column, c.Indicator)
+		case indicators[c.Indicator]:
+			p.add("%s: columns: %q: indicator %q comes from another column too", name, c.Column, c.Indicator)
+		}
+		indicators[c.Indicator] = true
+		if !(c.Factor > 0) || math.IsInf(c.Factor, 0) {
+			p.add("%s: columns: %q: factor: %v is not a positive number", name, c.Column, c.Factor)
+		}
+	}
+	for i, ph := range t.Placeholders {
+		if strings.TrimSpace(ph) == "" {
+			p.add("%s: placeholders: entry %d is empty", name, i+1)
+		}
+	}
+	switch t.Decimal {
+	case ",", ".", "auto":
+	default:
+		p.add("%s: decimal: %q is not \",\", \".\" or auto", name, t.Decimal)
+	}
+	if d := t.Delimiter; d != "" {
+		if r := []rune(d); len(r) != 1 || r[0] == '"' || r[0] == '\n' || r[0] == '\r' {
+			p.add("%s: delimiter: %q is not one character other than a quote or line break", name, d)
+		} else if t.Decimal != "auto" && d == t.Decimal {
+			p.add("%s: delimiter: %q is also the decimal separator", name, d)
+		}
+	}
+	switch strings.ToLower(t.Encoding) {
+	case "utf-8", "windows-1252", "auto":
+		t.Encoding = strings.ToLower(t.Encoding)
+	default:
+		p.add("%s: encoding: %q is not utf-8, windows-1252 or auto", name, t.Encoding)
+	}
+}
+
+// Indicator returns the catalogue's indicator of that key.
+func (c *Catalogue) Indicator(key string) (Indicator, bool) {
+	for _, ind := range c.Indicators {
+		if ind.Key == key {
+			return ind, true
+		}
+	}
+	return Indicator{}, false
+}
+
+// Table returns the table mapping of that key; the error lists the keys
+// there are.
+func (c *Catalogue) Table(key string) (TableMapping, error) {
+	keys := make([]string, 0, len(c.Tables))
+	for _, t := range c.Tables {
+		if t.Key == key {
+			return t, nil
+		}
+		keys = append(keys, t.Key)
+	}
+	where := "the catalogue"
+	if c.Path != "" {
+		where = "catalogue " + c.Path
+	}
+	if len(keys) == 0 {
+		return TableMapping{}, fmt.Errorf("%s has no table mappings, so none called %q", where, key)
+	}
+	return TableMapping{}, fmt.Errorf("%s has no table mapping %q (there are: %s)", where, key, strings.Join(keys, ", "))
+}
+
+// problems collects validation errors, each prefixed with the file.
+type problems struct {
+	file string
+	list []error
+}
+
+func (p *problems) add(format string, args ...any) {
+	p.list = append(p.list, fmt.Errorf("catalogue %s: "+format, append([]any{p.file}, args...)...))
+}
+
+func (p *problems) err() error { return errors.Join(p.list...) }
+
+// checkFields reports mapping keys of the YAML node that the Go type has
+// no field for, naming the entry (by its key when it has one), so that a
+// typo such as "denominatr" does not silently drop a field.
+func checkFields(p *problems, n *yaml.Node, t reflect.Type, where string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode || t == reflect.TypeFor[time.Time]() {
+			return // a type error, left to the decoder
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			ft, ok := fields[k]
+			if !ok {
+				prefix := where
+				if prefix != "" {
+					prefix += ": "
+				}
+				p.add("%sunknown field %q (line %d)", prefix, k, n.Content[i].Line)
+				continue
+			}
+			sub := k
+			if where != "" {
+				sub = where + ": " + k
+			}
+			checkFields(p, n.Content[i+1], ft, sub)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, item := range n.Content {
+			checkFields(p, item, t.Elem(), entryName(where, i, item))
+		}
+	}
+}
+
+// entryName names the i-th entry of a top-level list as errors do:
+// `indicator "dichte"`, or `indicator 3` when it has no key.
+func entryName(list string, i int, item *yaml.Node) string {
+	singular := map[string]string{"indicators": "indicator", "groups": "group", "tables": "table"}[list]
+	if singular == "" {
+		// A nested list, such as a table's columns.
+		return fmt.Sprintf("%s: entry %d", list, i+1)
+	}
+	if item.Kind == yaml.MappingNode {
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			if item.Content[j].Value == "key" && item.Content[j+1].Kind == yaml.ScalarNode {
+				return fmt.Sprintf("%s %q", singular, item.Content[j+1].Value)
+			}
+		}
+	}
+	return fmt.Sprintf("%s %d", singular, i+1)
+}
+
+// yamlFields maps the YAML names of t's fields, inline structs included,
+// to their types.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if opts == "inline" {
+			for k, v := range yamlFields(f.Type) {
+				fields[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = f.Type
+	}
+	return fields
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
