@@ -48,7 +48,7 @@ func (h *Handler) areaList(r *http.Request, as []geo.Area) []areaJSON {
 // children valid in the same period and, for a scheme area, its members.
 func (h *Handler) area(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := checkParams(q, paramsArea); err != nil {
+	if err := h.checkParams(q, paramsArea); err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
 	}

@@ -28,7 +28,7 @@ type landingPage struct {
 }
 
 func (h *Handler) landing(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r.URL.Query(), paramsPlain); err != nil {
+	if err := h.checkParams(r.URL.Query(), paramsPlain); err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
 	}
@@ -88,7 +88,7 @@ func (h *Handler) landingHTML(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) conformance(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r.URL.Query(), paramsPlain); err != nil {
+	if err := h.checkParams(r.URL.Query(), paramsPlain); err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
 	}
@@ -184,7 +184,7 @@ func (h *Handler) crsURIs() []string {
 }
 
 func (h *Handler) collections(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r.URL.Query(), paramsPlain); err != nil {
+	if err := h.checkParams(r.URL.Query(), paramsPlain); err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
 	}
@@ -213,7 +213,7 @@ func (h *Handler) collections(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) collection(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r.URL.Query(), paramsPlain); err != nil {
+	if err := h.checkParams(r.URL.Query(), paramsPlain); err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
 	}

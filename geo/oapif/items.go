@@ -46,8 +46,8 @@ func day(t *time.Time) *string {
 }
 
 // writeFeature writes a GeoJSON Feature; the geometry is PostGIS's GeoJSON
-// text as is.
-func writeFeature(w *bufio.Writer, f geo.Feature, links []Link) error {
+// text as is. extra, when not nil, adds its properties after the area's.
+func writeFeature(w *bufio.Writer, f geo.Feature, extra Properties, links []Link) error {
 	id, err := json.Marshal(f.Code)
 	if err != nil {
 		return err
@@ -65,6 +65,10 @@ func writeFeature(w *bufio.Writer, f geo.Feature, links []Link) error {
 		_, _ = w.Write(f.Geometry)
 	}
 	_, _ = w.WriteString(`,"properties":`)
+	if extra != nil {
+		props = extra.AppendJSON(props[:len(props)-1], f.ID) // reopen the object
+		props = append(props, '}')
+	}
 	_, _ = w.Write(props)
 	if links != nil {
 		l, err := json.Marshal(links)
@@ -89,6 +93,11 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 	}
 	l, ok := h.level(w, r)
 	if !ok {
+		return
+	}
+	extra, err := h.extraProperties(r.Context(), PropertyRequest{Level: l.Name, Period: p.period, Query: q})
+	if err != nil {
+		h.failExtra(w, r, err)
 		return
 	}
 	query := geo.ItemsQuery{Level: l.Name, BBox: p.bbox, Period: p.period,
@@ -124,7 +133,7 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 			_ = bw.WriteByte(',')
 		}
 		returned++
-		return writeFeature(bw, f, nil)
+		return writeFeature(bw, f, extra, nil)
 	}
 	err = h.store.Items(r.Context(), query, start, each)
 	if err != nil {
@@ -177,7 +186,7 @@ func withParam(q url.Values, k, v string) url.Values {
 
 func (h *Handler) item(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := checkParams(q, paramsItem); err != nil {
+	if err := h.checkParams(q, paramsItem); err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
 	}
@@ -208,6 +217,11 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	extra, err := h.extraProperties(r.Context(), PropertyRequest{Level: l.Name, Period: period, AreaID: f.ID, Query: q})
+	if err != nil {
+		h.failExtra(w, r, err)
+		return
+	}
 	coll := h.root(r) + "/collections/" + l.Name
 	links := []Link{
 		{Href: h.selfURL(r, q), Rel: "self", Type: mediaGeoJSON, Title: "this feature"},
@@ -217,7 +231,7 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", mediaGeoJSON)
 	w.Header().Set("Content-Crs", "<"+out.URI()+">")
 	bw := bufio.NewWriter(w)
-	if err := writeFeature(bw, f, links); err != nil {
+	if err := writeFeature(bw, f, extra, links); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	// TrustProxy honours X-Forwarded-Proto/-Host when BaseURL is empty.
 	TrustProxy bool
 	Logger     *slog.Logger
+	// Properties, when set, adds properties of its own to the features of
+	// /items and /items/{featureId} (indicator values joined to areas).
+	Properties PropertySource
 }
 
 const (
@@ -48,6 +51,8 @@ type Handler struct {
 	base  web.BaseURL
 	log   *slog.Logger
 	crses []crs.Ref
+	// extraParams are the query parameters of cfg.Properties.
+	extraParams []string
 }
 
 // supportedCRS are the output and bbox CRSs: CRS84 first, the storage and
@@ -60,7 +65,8 @@ var supportedCRS = []crs.Ref{
 	{SRID: 25833},
 }
 
-// New returns a handler over store.
+// New returns a handler over store. It panics when cfg.Properties takes a
+// query parameter of OGC API Features.
 func New(store *geo.Store, cfg Config) *Handler {
 	if cfg.DefaultLimit <= 0 {
 		cfg.DefaultLimit = defaultLimit
@@ -79,11 +85,12 @@ func New(store *geo.Store, cfg Config) *Handler {
 		logger = slog.Default()
 	}
 	return &Handler{
-		store: store,
-		cfg:   cfg,
-		base:  web.BaseURL{Public: cfg.BaseURL, TrustProxy: cfg.TrustProxy},
-		log:   logger,
-		crses: supportedCRS,
+		store:       store,
+		cfg:         cfg,
+		base:        web.BaseURL{Public: cfg.BaseURL, TrustProxy: cfg.TrustProxy},
+		log:         logger,
+		crses:       supportedCRS,
+		extraParams: extraParamNames(cfg.Properties),
 	}
 }
 

@@ -13,7 +13,7 @@ type obj = map[string]any
 func ref(name string) obj { return obj{"$ref": "#/components/" + name} }
 
 func (h *Handler) api(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r.URL.Query(), paramsPlain); err != nil {
+	if err := h.checkParams(r.URL.Query(), paramsPlain); err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
 	}
@@ -53,6 +53,7 @@ func (h *Handler) openAPI(r *http.Request, levels []geo.Level) obj {
 		"/collections": obj{"get": op("getCollections", "Collections", "One collection per level of areas.",
 			[]any{ref("parameters/f")}, resp200(obj{mediaJSON: obj{"schema": ref("schemas/collections")}}), "Capabilities")},
 	}
+	extra := h.extraParameterRefs()
 	for _, l := range levels {
 		base := "/collections/" + l.Name
 		tag := l.Title
@@ -60,13 +61,15 @@ func (h *Handler) openAPI(r *http.Request, levels []geo.Level) obj {
 			[]any{ref("parameters/f")}, resp200(obj{mediaJSON: obj{"schema": ref("schemas/collection")}}), tag)}
 		paths[base+"/items"] = obj{"get": op("getFeatures_"+l.Name, l.Title+": features",
 			"The area versions of "+l.Name+" valid today, or in the period given by datetime, by code.",
-			[]any{ref("parameters/bbox"), ref("parameters/bbox-crs"), ref("parameters/crs"), ref("parameters/datetime"),
+			append([]any{ref("parameters/bbox"), ref("parameters/bbox-crs"), ref("parameters/crs"), ref("parameters/datetime"),
 				ref("parameters/limit"), ref("parameters/offset"), ref("parameters/precision"), ref("parameters/simplify"), ref("parameters/f")},
+				extra...),
 			resp200Crs(obj{mediaGeoJSON: obj{"schema": ref("schemas/featureCollectionGeoJSON")}}), tag)}
 		paths[base+"/items/{featureId}"] = obj{"get": op("getFeature_"+l.Name, l.Title+": one feature",
 			"The version of one area valid today, or the latest valid in the period given by datetime.",
-			[]any{ref("parameters/featureId"), ref("parameters/crs"), ref("parameters/datetime"),
+			append([]any{ref("parameters/featureId"), ref("parameters/crs"), ref("parameters/datetime"),
 				ref("parameters/precision"), ref("parameters/simplify"), ref("parameters/f")},
+				extra...),
 			resp200Crs(obj{mediaGeoJSON: obj{"schema": ref("schemas/featureGeoJSON")}}), tag)}
 	}
 	paths["/areas/{level}/{code}"] = obj{"get": op("getArea", "Area with parents and children",
@@ -123,7 +126,7 @@ func resp200Crs(content obj) obj {
 
 func (h *Handler) parameters() obj {
 	crsEnum := h.crsURIs()
-	return obj{
+	params := obj{
 		"f": obj{"name": "f", "in": "query", "required": false, "style": "form", "explode": false,
 			"description": "Format of the response; without it the Accept header decides.",
 			"schema":      obj{"type": "string", "enum": []string{"json"}}},
@@ -157,6 +160,23 @@ func (h *Handler) parameters() obj {
 		"featureId": obj{"name": "featureId", "in": "path", "required": true,
 			"description": "The area's code.", "schema": obj{"type": "string"}},
 	}
+	if h.cfg.Properties != nil {
+		for _, p := range h.cfg.Properties.Parameters() {
+			params[p.Name] = obj{"name": p.Name, "in": "query", "required": false, "style": "form", "explode": false,
+				"description": p.Description, "schema": p.Schema}
+		}
+	}
+	return params
+}
+
+// extraParameterRefs refers to the property source's parameters, which
+// the items paths take (GDAL and QGIS read the document for them).
+func (h *Handler) extraParameterRefs() []any {
+	var refs []any
+	for _, name := range h.extraParams {
+		refs = append(refs, ref("parameters/"+name))
+	}
+	return refs
 }
 
 func schemas() obj {

@@ -37,13 +37,15 @@ var (
 
 // checkParams rejects unknown and repeated parameters: OGC API Features
 // allows a 400 for unknown ones, and a misspelt "lmit" silently ignored
-// would hand the client the wrong page size.
+// would hand the client the wrong page size. A parameter repeated with the
+// same value is taken once: GDAL appends the query of a layer URL to next
+// links that already carry it.
 func checkParams(q url.Values, allowed []string) error {
 	for name, vs := range q {
 		if !slices.Contains(allowed, name) {
 			return badParam(strconv.Quote(name), "unknown; this resource takes %s", strings.Join(allowed, ", "))
 		}
-		if len(vs) > 1 {
+		if len(vs) > 1 && slices.ContainsFunc(vs, func(v string) bool { return v != vs[0] }) {
 			return badParam(name, "given %d times; give it once", len(vs))
 		}
 	}
@@ -86,7 +88,7 @@ type itemsParams struct {
 
 func (h *Handler) parseItems(q url.Values) (itemsParams, error) {
 	p := itemsParams{limit: h.cfg.DefaultLimit}
-	if err := checkParams(q, paramsItems); err != nil {
+	if err := h.checkParams(q, paramsItems); err != nil {
 		return p, err
 	}
 	var err error
