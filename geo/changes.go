@@ -111,24 +111,15 @@ func (s *Store) ImportChanges(ctx context.Context, path string) (ChangeReport, e
 	if _, err := tx.Exec(ctx, sqlFinishBatch, rep.Batch, report); err != nil {
 		return rep, fmt.Errorf("import %s: record report: %w", path, err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return rep, fmt.Errorf("import %s: commit: %w", path, err)
+	if err := s.commit(ctx, tx, "import "+path); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }
 
 // changeRows reads and checks the rows.
 func changeRows(ds *source.Dataset) ([]changeRow, error) {
-	col := map[string]string{}
-	for key, names := range changeColumns {
-		for _, f := range ds.Fields {
-			for _, n := range names {
-				if strings.EqualFold(strings.TrimSpace(f), n) {
-					col[key] = f
-				}
-			}
-		}
-	}
+	col := findColumns(ds, changeColumns)
 	for _, key := range []string{"valid_from", "level", "old_code", "new_code", "new_name"} {
 		if col[key] == "" {
 			return nil, ds.Problem(0, key, "no such column; the file has: "+strings.Join(ds.Fields, ", "))

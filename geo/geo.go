@@ -44,7 +44,29 @@ type Area struct {
 
 // Store reads and writes areas in PostGIS.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	changed ChangeHook
+}
+
+// ChangeHook runs inside every transaction that changes areas, before it
+// commits, so that what depends on areas (published indicator cells) is
+// brought up to date in the same transaction or not at all.
+type ChangeHook func(ctx context.Context, tx pgx.Tx) error
+
+// OnChange sets the hook; it is meant to be called once while wiring.
+func (s *Store) OnChange(h ChangeHook) { s.changed = h }
+
+// commit runs the change hook and commits.
+func (s *Store) commit(ctx context.Context, tx pgx.Tx, what string) error {
+	if s.changed != nil {
+		if err := s.changed(ctx, tx); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
 }
 
 // NewStore returns a store on the given pool.

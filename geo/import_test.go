@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -519,5 +520,75 @@ func TestImportChangesEisenach(t *testing.T) {
 		AND daterange(valid_from, valid_to, '[]') @> current_date`); n != 1+count(t, pool,
 		`SELECT count(*) FROM area WHERE level = 'gemeinde' AND code LIKE '16063%' AND valid_from IS NULL`) {
 		t.Errorf("Gemeinden of the Wartburgkreis today do not include Eisenach")
+	}
+}
+
+func TestImportCrosswalk(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	s := geo.NewStore(pool)
+	ctx := context.Background()
+	mustImport(t, s, geo.AreaImport{Path: lor(t, "districts.geojson"), Level: "bezirk", CodeField: "id", NameField: "name"})
+	mustImport(t, s, geo.AreaImport{Path: lor(t, "forecast-areas-until-2020.geojson"), Level: "prognoseraum",
+		CodeField: "id", NameField: "name", Parent: geo.ParentRule{Prefix: 2}})
+	mustImport(t, s, geo.AreaImport{Path: lor(t, "forecast-areas-from-2021.geojson"), Level: "prognoseraum",
+		CodeField: "id", NameField: "name", Parent: geo.ParentRule{Prefix: 2}, ValidFrom: day("2021-01-01")})
+
+	// The old Prognoseraum the reform split the most.
+	var old string
+	if err := pool.QueryRow(ctx, `SELECT o.code FROM area_succession x JOIN area o ON o.id = x.predecessor_id
+		GROUP BY o.code ORDER BY count(*) DESC, o.code LIMIT 1`).Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `SELECT n.code FROM area_succession x JOIN area o ON o.id = x.predecessor_id
+		JOIN area n ON n.id = x.successor_id WHERE o.code = $1 ORDER BY n.code`, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var succ []string
+	for rows.Next() {
+		var c string
+		_ = rows.Scan(&c)
+		succ = append(succ, c)
+	}
+	if len(succ) < 2 {
+		t.Fatalf("old %s has successors %v, want several", old, succ)
+	}
+	// Population shares, German style: decimal comma.
+	csv := "Ebene;alter Schlüssel;neuer Schlüssel;Anteil\n"
+	rest := 1.0
+	for i, c := range succ {
+		share := 0.5
+		if i > 0 {
+			share = 0.5 / float64(len(succ)-1)
+		}
+		if i == len(succ)-1 {
+			share = rest
+		}
+		rest -= share
+		csv += "prognoseraum;" + old + ";" + c + ";" + strings.Replace(strconv.FormatFloat(share, 'f', -1, 64), ".", ",", 1) + "\n"
+	}
+	before := snapshot(t, pool)
+	bad := writeFile(t, "bad.csv", "Ebene;alter Schlüssel;neuer Schlüssel;Anteil\nprognoseraum;"+old+";"+succ[0]+";0,9\n")
+	if _, err := s.ImportCrosswalk(ctx, bad); err == nil || !strings.Contains(err.Error(), "bad.csv: line 2: field \"Anteil\": the shares of this old area sum to 0.9, not 1") {
+		t.Errorf("shares not summing to 1: %v", err)
+	}
+	if snapshot(t, pool) != before {
+		t.Error("a refused crosswalk changed the database")
+	}
+	rep, err := s.ImportCrosswalk(ctx, writeFile(t, "weights.csv", csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Imported != len(succ) || rep.Replaced != len(succ) {
+		t.Errorf("report %+v", rep)
+	}
+	if n := count(t, pool, `SELECT count(*) FROM area_succession x JOIN area o ON o.id = x.predecessor_id
+		WHERE o.code = $1 AND x.method = 'weight' AND NOT x.exact`, old); n != len(succ) {
+		t.Errorf("%d weighted successions of %s, want %d", n, old, len(succ))
+	}
+	var first float64
+	if err := pool.QueryRow(ctx, `SELECT x.share FROM area_succession x JOIN area o ON o.id = x.predecessor_id
+		JOIN area n ON n.id = x.successor_id WHERE o.code = $1 AND n.code = $2`, old, succ[0]).Scan(&first); err != nil || first != 0.5 {
+		t.Errorf("share of %s = %v (%v), want 0.5", succ[0], first, err)
 	}
 }

@@ -195,8 +195,8 @@ func (s *Store) ImportScheme(ctx context.Context, in SchemeImport) (ImportReport
 	if _, err := tx.Exec(ctx, sqlFinishBatch, rep.Batch, rep); err != nil {
 		return rep, fmt.Errorf("import %s: record report: %w", in.Path, err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return rep, fmt.Errorf("import %s: commit: %w", in.Path, err)
+	if err := s.commit(ctx, tx, "import "+in.Path); err != nil {
+		return rep, err
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil

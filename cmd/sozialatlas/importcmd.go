@@ -55,6 +55,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return importSchemeCmd(ctx, args[1:], stdout, stderr)
 	case "changes":
 		return importChangesCmd(ctx, args[1:], stdout, stderr)
+	case "crosswalk":
+		return importCrosswalkCmd(ctx, args[1:], stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("import %q: use 'import areas' or 'import scheme'", args[0])}
 }
@@ -170,6 +172,27 @@ func importChangesCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
 			return enc.Encode(rep)
+		}
+		_, err = fmt.Fprintln(stdout, rep.String())
+		return err
+	})
+}
+
+func importCrosswalkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var db dbFlags
+	fs := newFlagSet("import crosswalk FILE", stderr)
+	db.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"import crosswalk: give exactly one FILE"}
+	}
+	return withDB(ctx, db, stderr, "warn", func(d *database) error {
+		rep, err := geo.NewStore(d.pool).ImportCrosswalk(ctx, pos[0])
+		if err != nil {
+			return err
 		}
 		_, err = fmt.Fprintln(stdout, rep.String())
 		return err
