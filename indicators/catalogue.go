@@ -2,6 +2,8 @@ package indicators
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,7 +15,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gopkg.in/yaml.v3"
+
+	"github.com/sozialatlas/sozialatlas/geo"
 )
 
 // Catalogue is the indicator catalogue as read from its YAML file: the
@@ -816,4 +821,302 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// SyncReport says what SyncCatalogue changed. Keys are listed in catalogue
+// order; deleted ones in their former order.
+type SyncReport struct {
+	Inserted      []string `json:"inserted"`
+	Updated       []string `json:"updated"`
+	Deleted       []string `json:"deleted"`
+	Unchanged     int      `json:"unchanged"`
+	GroupsAdded   []string `json:"groups_added"`
+	GroupsChanged []string `json:"groups_changed"`
+	GroupsDeleted []string `json:"groups_deleted"`
+}
+
+// Changed reports whether the sync changed anything.
+func (r SyncReport) Changed() bool {
+	return len(r.Inserted)+len(r.Updated)+len(r.Deleted)+
+		len(r.GroupsAdded)+len(r.GroupsChanged)+len(r.GroupsDeleted) > 0
+}
+
+const (
+	// The WHERE clause leaves identical rows alone, so that no row is
+	// returned for them; xmax = 0 tells an insert from an update.
+	sqlUpsertIndicator = `
+INSERT INTO indicator AS i (key, position, title, description, unit, category, polarity,
+    source, licence, decimals, kind, combine, numerator, denominator, scale, weight,
+    min_count, min_denominator)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (key) DO UPDATE SET
+    position = excluded.position, title = excluded.title,
+    description = excluded.description, unit = excluded.unit,
+    category = excluded.category, polarity = excluded.polarity,
+    source = excluded.source, licence = excluded.licence,
+    decimals = excluded.decimals, kind = excluded.kind, combine = excluded.combine,
+    numerator = excluded.numerator, denominator = excluded.denominator,
+    scale = excluded.scale, weight = excluded.weight,
+    min_count = excluded.min_count, min_denominator = excluded.min_denominator
+WHERE i IS DISTINCT FROM excluded
+RETURNING xmax = 0`
+
+	sqlStaleIndicators = `
+SELECT i.key, (SELECT count(*) FROM observation o WHERE o.indicator = i.key)
+FROM indicator i
+WHERE NOT (i.key = ANY ($1))
+ORDER BY i.position, i.key`
+
+	sqlDeleteIndicators = `DELETE FROM indicator WHERE key = ANY ($1)`
+
+	sqlDeleteStaleGroups = `
+DELETE FROM indicator_group WHERE NOT (key = ANY ($1)) RETURNING key`
+
+	sqlUpsertGroup = `
+INSERT INTO indicator_group AS g (key, title, total) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO UPDATE SET title = excluded.title, total = excluded.total
+WHERE g IS DISTINCT FROM excluded
+RETURNING xmax = 0`
+
+	sqlDeleteStaleMembers = `
+DELETE FROM indicator_group_member WHERE group_key = $1 AND NOT (indicator = ANY ($2))`
+
+	sqlInsertMembers = `
+INSERT INTO indicator_group_member (group_key, indicator)
+SELECT $1, m FROM unnest($2::text[]) AS m
+ON CONFLICT DO NOTHING`
+)
+
+// SyncCatalogue makes the database's indicators and groups equal to cat,
+// inside the caller's transaction. An indicator no longer in the catalogue
+// is deleted with its cells, unless observations were imported for it:
+// dropping those silently would lose data, so that is an error naming it.
+// The published cells are then stale; the caller runs Publish in the same
+// transaction.
+func (s *Store) SyncCatalogue(ctx context.Context, tx pgx.Tx, cat *Catalogue) (SyncReport, error) {
+	rep := SyncReport{Inserted: []string{}, Updated: []string{}, Deleted: []string{},
+		GroupsAdded: []string{}, GroupsChanged: []string{}, GroupsDeleted: []string{}}
+	where := "catalogue"
+	if cat.Path != "" {
+		where = "catalogue " + cat.Path
+	}
+	keys := make([]string, len(cat.Indicators))
+	for i, ind := range cat.Indicators {
+		keys[i] = ind.Key
+	}
+
+	rows, err := tx.Query(ctx, sqlStaleIndicators, keys)
+	if err != nil {
+		return rep, fmt.Errorf("sync %s: %w", where, err)
+	}
+	type stale struct {
+		key          string
+		observations int64
+	}
+	gone, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (stale, error) {
+		var s stale
+		err := r.Scan(&s.key, &s.observations)
+		return s, err
+	})
+	if err != nil {
+		return rep, fmt.Errorf("sync %s: %w", where, err)
+	}
+	var kept []string
+	for _, g := range gone {
+		if g.observations > 0 {
+			kept = append(kept, fmt.Sprintf("%q (%d observations)", g.key, g.observations))
+		}
+		rep.Deleted = append(rep.Deleted, g.key)
+	}
+	if len(kept) > 0 {
+		return SyncReport{}, fmt.Errorf("sync %s: indicator %s no longer in the catalogue but imported; revert its imports first or keep it",
+			where, strings.Join(kept, ", "))
+	}
+
+	for _, ind := range cat.Indicators {
+		var combine any
+		if len(ind.Combine) > 0 {
+			combine = ind.Combine
+		}
+		var scale any
+		if ind.Kind == Rate {
+			scale = ind.Scale
+		}
+		var inserted bool
+		err := tx.QueryRow(ctx, sqlUpsertIndicator, ind.Key, ind.Position, ind.Title,
+			ind.Description, ind.Unit, ind.Category, string(ind.Polarity), ind.Source,
+			ind.Licence, ind.Decimals, string(ind.Kind), combine, nullText(ind.Numerator),
+			nullText(ind.Denominator), scale, nullText(ind.Weight), ind.MinCount,
+			ind.MinDenominator).Scan(&inserted)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			rep.Unchanged++
+		case err != nil:
+			return SyncReport{}, fmt.Errorf("sync %s: indicator %q: %w", where, ind.Key, err)
+		case inserted:
+			rep.Inserted = append(rep.Inserted, ind.Key)
+		default:
+			rep.Updated = append(rep.Updated, ind.Key)
+		}
+	}
+
+	groupKeys := make([]string, len(cat.Groups))
+	for i, g := range cat.Groups {
+		groupKeys[i] = g.Key
+	}
+	rows, err = tx.Query(ctx, sqlDeleteStaleGroups, groupKeys)
+	if err != nil {
+		return SyncReport{}, fmt.Errorf("sync %s: groups: %w", where, err)
+	}
+	rep.GroupsDeleted, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return SyncReport{}, fmt.Errorf("sync %s: groups: %w", where, err)
+	}
+	slices.Sort(rep.GroupsDeleted)
+	for _, g := range cat.Groups {
+		var inserted bool
+		changed := true
+		err := tx.QueryRow(ctx, sqlUpsertGroup, g.Key, g.Title, g.Total).Scan(&inserted)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			changed = false
+		case err != nil:
+			return SyncReport{}, fmt.Errorf("sync %s: group %q: %w", where, g.Key, err)
+		}
+		del, err := tx.Exec(ctx, sqlDeleteStaleMembers, g.Key, g.Members)
+		if err != nil {
+			return SyncReport{}, fmt.Errorf("sync %s: group %q: %w", where, g.Key, err)
+		}
+		ins, err := tx.Exec(ctx, sqlInsertMembers, g.Key, g.Members)
+		if err != nil {
+			return SyncReport{}, fmt.Errorf("sync %s: group %q: %w", where, g.Key, err)
+		}
+		switch {
+		case inserted:
+			rep.GroupsAdded = append(rep.GroupsAdded, g.Key)
+		case changed || del.RowsAffected() > 0 || ins.RowsAffected() > 0:
+			rep.GroupsChanged = append(rep.GroupsChanged, g.Key)
+		}
+	}
+
+	// Last, so that groups no longer naming them are gone already.
+	if len(rep.Deleted) > 0 {
+		if _, err := tx.Exec(ctx, sqlDeleteIndicators, rep.Deleted); err != nil {
+			return SyncReport{}, fmt.Errorf("sync %s: delete indicators: %w", where, err)
+		}
+	}
+	return rep, nil
+}
+
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+const sqlIndicators = `
+SELECT key, position, title, description, unit, category, polarity, source, licence,
+    decimals, kind, combine, coalesce(numerator, ''), coalesce(denominator, ''),
+    coalesce(scale, 0), coalesce(weight, ''), min_count, min_denominator
+FROM indicator`
+
+// Indicators lists the catalogue as loaded into the database, in
+// catalogue order.
+func (s *Store) Indicators(ctx context.Context) ([]Indicator, error) {
+	rows, err := s.pool.Query(ctx, sqlIndicators+` ORDER BY position, key`)
+	if err != nil {
+		return nil, fmt.Errorf("list indicators: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanIndicator)
+	if err != nil {
+		return nil, fmt.Errorf("list indicators: %w", err)
+	}
+	return list, nil
+}
+
+// Indicator returns one indicator; an unknown key gives an error wrapping
+// geo.ErrNotFound.
+func (s *Store) Indicator(ctx context.Context, key string) (Indicator, error) {
+	rows, err := s.pool.Query(ctx, sqlIndicators+` WHERE key = $1`, key)
+	if err != nil {
+		return Indicator{}, fmt.Errorf("indicator %q: %w", key, err)
+	}
+	ind, err := pgx.CollectExactlyOneRow(rows, scanIndicator)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Indicator{}, fmt.Errorf("indicator %q: %w", key, geo.ErrNotFound)
+	}
+	if err != nil {
+		return Indicator{}, fmt.Errorf("indicator %q: %w", key, err)
+	}
+	return ind, nil
+}
+
+func scanIndicator(r pgx.CollectableRow) (Indicator, error) {
+	var ind Indicator
+	var combine []byte
+	err := r.Scan(&ind.Key, &ind.Position, &ind.Title, &ind.Description, &ind.Unit,
+		&ind.Category, &ind.Polarity, &ind.Source, &ind.Licence, &ind.Decimals, &ind.Kind,
+		&combine, &ind.Numerator, &ind.Denominator, &ind.Scale, &ind.Weight,
+		&ind.MinCount, &ind.MinDenominator)
+	if err != nil {
+		return ind, err
+	}
+	if combine != nil {
+		if err := json.Unmarshal(combine, &ind.Combine); err != nil {
+			return ind, fmt.Errorf("indicator %q: combine: %w", ind.Key, err)
+		}
+	}
+	return ind, nil
+}
+
+// Members are listed in catalogue order of the indicators, groups in
+// catalogue order of their totals: the tables keep no order of their own.
+const sqlGroups = `
+SELECT g.key, g.title, g.total,
+    coalesce(array_agg(m.indicator ORDER BY i.position, m.indicator)
+             FILTER (WHERE m.indicator IS NOT NULL), '{}')
+FROM indicator_group g
+JOIN indicator t ON t.key = g.total
+LEFT JOIN indicator_group_member m ON m.group_key = g.key
+LEFT JOIN indicator i ON i.key = m.indicator
+GROUP BY g.key, g.title, g.total, t.position
+ORDER BY t.position, g.key`
+
+// Groups lists the additive groups loaded into the database.
+func (s *Store) Groups(ctx context.Context) ([]Group, error) {
+	rows, err := s.pool.Query(ctx, sqlGroups)
+	if err != nil {
+		return nil, fmt.Errorf("list indicator groups: %w", err)
+	}
+	groups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Group, error) {
+		var g Group
+		err := r.Scan(&g.Key, &g.Title, &g.Total, &g.Members)
+		return g, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list indicator groups: %w", err)
+	}
+	return groups, nil
+}
+
+// Catalogue reads the catalogue back from the database: indicators and
+// groups, with the categories in the order of their first indicator. Table
+// mappings live only in the file.
+func (s *Store) Catalogue(ctx context.Context) (*Catalogue, error) {
+	inds, err := s.Indicators(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cat := &Catalogue{Categories: []string{}, Indicators: inds, Groups: groups}
+	for _, ind := range inds {
+		if !slices.Contains(cat.Categories, ind.Category) {
+			cat.Categories = append(cat.Categories, ind.Category)
+		}
+	}
+	return cat, nil
 }
