@@ -873,18 +873,20 @@ ORDER BY i.position, i.key`
 DELETE FROM indicator_group WHERE NOT (key = ANY ($1)) RETURNING key`
 
 	sqlUpsertGroup = `
-INSERT INTO indicator_group AS g (key, title, total) VALUES ($1, $2, $3)
-ON CONFLICT (key) DO UPDATE SET title = excluded.title, total = excluded.total
+INSERT INTO indicator_group AS g (key, title, total, position) VALUES ($1, $2, $3, $4)
+ON CONFLICT (key) DO UPDATE SET title = excluded.title, total = excluded.total,
+    position = excluded.position
 WHERE g IS DISTINCT FROM excluded
 RETURNING xmax = 0`
 
 	sqlDeleteStaleMembers = `
 DELETE FROM indicator_group_member WHERE group_key = $1 AND NOT (indicator = ANY ($2))`
 
-	sqlInsertMembers = `
-INSERT INTO indicator_group_member (group_key, indicator)
-SELECT $1, m FROM unnest($2::text[]) AS m
-ON CONFLICT DO NOTHING`
+	sqlUpsertMembers = `
+INSERT INTO indicator_group_member AS gm (group_key, indicator, position)
+SELECT $1, m, o - 1 FROM unnest($2::text[]) WITH ORDINALITY AS u (m, o)
+ON CONFLICT (group_key, indicator) DO UPDATE SET position = excluded.position
+WHERE gm.position <> excluded.position`
 )
 
 // SyncCatalogue makes the database's indicators and groups equal to cat,
@@ -973,10 +975,10 @@ func (s *Store) SyncCatalogue(ctx context.Context, tx pgx.Tx, cat *Catalogue) (S
 		return SyncReport{}, fmt.Errorf("sync %s: groups: %w", where, err)
 	}
 	slices.Sort(rep.GroupsDeleted)
-	for _, g := range cat.Groups {
+	for i, g := range cat.Groups {
 		var inserted bool
 		changed := true
-		err := tx.QueryRow(ctx, sqlUpsertGroup, g.Key, g.Title, g.Total).Scan(&inserted)
+		err := tx.QueryRow(ctx, sqlUpsertGroup, g.Key, g.Title, g.Total, i).Scan(&inserted)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			changed = false
@@ -987,7 +989,7 @@ func (s *Store) SyncCatalogue(ctx context.Context, tx pgx.Tx, cat *Catalogue) (S
 		if err != nil {
 			return SyncReport{}, fmt.Errorf("sync %s: group %q: %w", where, g.Key, err)
 		}
-		ins, err := tx.Exec(ctx, sqlInsertMembers, g.Key, g.Members)
+		ins, err := tx.Exec(ctx, sqlUpsertMembers, g.Key, g.Members)
 		if err != nil {
 			return SyncReport{}, fmt.Errorf("sync %s: group %q: %w", where, g.Key, err)
 		}
@@ -1070,20 +1072,17 @@ func scanIndicator(r pgx.CollectableRow) (Indicator, error) {
 	return ind, nil
 }
 
-// Members are listed in catalogue order of the indicators, groups in
-// catalogue order of their totals: the tables keep no order of their own.
 const sqlGroups = `
 SELECT g.key, g.title, g.total,
-    coalesce(array_agg(m.indicator ORDER BY i.position, m.indicator)
+    coalesce(array_agg(m.indicator ORDER BY m.position, m.indicator)
              FILTER (WHERE m.indicator IS NOT NULL), '{}')
 FROM indicator_group g
-JOIN indicator t ON t.key = g.total
 LEFT JOIN indicator_group_member m ON m.group_key = g.key
-LEFT JOIN indicator i ON i.key = m.indicator
-GROUP BY g.key, g.title, g.total, t.position
-ORDER BY t.position, g.key`
+GROUP BY g.key
+ORDER BY g.position, g.key`
 
-// Groups lists the additive groups loaded into the database.
+// Groups lists the additive groups loaded into the database, groups and
+// members in catalogue order.
 func (s *Store) Groups(ctx context.Context) ([]Group, error) {
 	rows, err := s.pool.Query(ctx, sqlGroups)
 	if err != nil {
