@@ -737,8 +737,19 @@ func checkFields(p *problems, n *yaml.Node, t reflect.Type, where string) {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if n.Kind != yaml.MappingNode || t == reflect.TypeFor[time.Time]() {
-			return // a type error, left to the decoder
+		if t == reflect.TypeFor[time.Time]() {
+			return // a scalar; the decoder checks it
+		}
+		if n.Kind == yaml.AliasNode {
+			n = n.Alias
+		}
+		if n.Kind != yaml.MappingNode {
+			name := where
+			if name == "" {
+				name = "top level"
+			}
+			p.add("%s: not a mapping of fields (line %d)", name, n.Line)
+			return
 		}
 		fields := yamlFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -759,6 +770,9 @@ func checkFields(p *problems, n *yaml.Node, t reflect.Type, where string) {
 			checkFields(p, n.Content[i+1], ft, sub)
 		}
 	case reflect.Slice:
+		if n.Kind == yaml.AliasNode {
+			n = n.Alias
+		}
 		if n.Kind != yaml.SequenceNode {
 			return
 		}

@@ -215,6 +215,12 @@ groups:
 				`catalogue FILE: table "t": delimiter: a fixed-width gv100ad file has none`,
 				`catalogue FILE: table "t": columns: "einwohner" is not a GV100AD field (ars, ags, name, area_ha, population, male)`,
 			}},
+		{"empty file", "# nothing yet\n", []string{`catalogue FILE: the file is empty`}},
+		{"syntax error", catBase + `  - {key: a, title: A`,
+			[]string{`catalogue FILE: yaml: line 3: did not find expected ',' or '}'`}},
+		{"not a mapping", catBase + `  - einwohner`,
+			[]string{`catalogue FILE: indicator 3: not a mapping of fields (line 4)`}},
+		{"top level a list", "- einwohner\n", []string{`catalogue FILE: top level: not a mapping of fields (line 1)`}},
 		{"duplicate yaml key", catBase + `  - {key: a, key: b, title: A, category: Demografie, polarity: neutral, kind: value}`,
 			[]string{`catalogue FILE: line 4: mapping key "key" already defined at line 4`}},
 	}
