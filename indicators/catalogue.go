@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -332,6 +333,9 @@ func (c *Catalogue) validate(p *problems) {
 		categories[name] = true
 	}
 
+	if len(c.Indicators) == 0 {
+		p.add("indicators: none defined")
+	}
 	byKey := map[string]*Indicator{}
 	for i := range c.Indicators {
 		ind := &c.Indicators[i]
@@ -714,6 +718,18 @@ func (c *Catalogue) Table(key string) (TableMapping, error) {
 		return TableMapping{}, fmt.Errorf("%s has no table mappings, so none called %q", where, key)
 	}
 	return TableMapping{}, fmt.Errorf("%s has no table mapping %q (there are: %s)", where, key, strings.Join(keys, ", "))
+}
+
+// TablePath returns the path of the table's file: File relative to the
+// catalogue's directory; empty when the mapping names no file.
+func (c *Catalogue) TablePath(t TableMapping) string {
+	if t.File == "" {
+		return ""
+	}
+	if filepath.IsAbs(t.File) {
+		return t.File
+	}
+	return filepath.Join(filepath.Dir(c.Path), t.File)
 }
 
 // problems collects validation errors, each prefixed with the file.

@@ -215,6 +215,7 @@ groups:
 				`catalogue FILE: table "t": delimiter: a fixed-width gv100ad file has none`,
 				`catalogue FILE: table "t": columns: "einwohner" is not a GV100AD field (ars, ags, name, area_ha, population, male)`,
 			}},
+		{"no indicators", "groups: []\n", []string{`catalogue FILE: indicators: none defined`}},
 		{"empty file", "# nothing yet\n", []string{`catalogue FILE: the file is empty`}},
 		{"syntax error", catBase + `  - {key: a, title: A`,
 			[]string{`catalogue FILE: yaml: line 3: did not find expected ',' or '}'`}},
@@ -439,12 +440,15 @@ func TestDemoCatalogue(t *testing.T) {
 		}
 	}
 
+	if got := cat.TablePath(cat.Tables[0]); got != "../data/demo/destatis/GV100AD_301123.txt" {
+		t.Errorf("TablePath = %q", got)
+	}
 	// The CSV mappings name columns the shipped files have.
 	for _, tm := range cat.Tables {
 		if tm.Format != WideTable {
 			continue
 		}
-		header := csvHeader(t, filepath.Join(dir, tm.File), tm.Delimiter)
+		header := csvHeader(t, cat.TablePath(tm), tm.Delimiter)
 		for _, c := range append([]ColumnMapping{{Column: tm.AreaColumn}}, tm.Columns...) {
 			if !slices.Contains(header, c.Column) {
 				t.Errorf("table %s: %s has no column %q (header %q)", tm.Key, tm.File, c.Column, header)
