@@ -1,0 +1,350 @@
+package indicators
+
+// The work of Publish happens in temporary tables of the session, set-based:
+//
+//	pub_ind     the indicators in scope
+//	pub_per     the periods in scope (empty: all)
+//	pub_combine combined counts: one row per component and coefficient
+//	pub_area    area versions (id, level, code)
+//	pub_up      child version → parent version, with the days both were valid
+//	pub_osum    own counts summed per parent version (one pass over observation)
+//	pub_w       every cell that is not an own count: computed, carried, rates,
+//	            and own observations of rates, means and values
+//	pub_front, pub_head, pub_sec  secondary suppression (suppress.go)
+//
+// Own counts — the bulk of the data — are never copied: the view pub_own
+// reads them from observation where needed.
+
+const sqlDropWork = `
+DROP VIEW IF EXISTS pub_cells;
+DROP VIEW IF EXISTS pub_own;
+DROP VIEW IF EXISTS pub_obs;
+DROP TABLE IF EXISTS pub_ind, pub_per, pub_combine, pub_area, pub_up, pub_osum, pub_w,
+    pub_front, pub_head, pub_sec`
+
+const sqlCreateWork = `
+CREATE TEMP TABLE pub_ind (
+    key text PRIMARY KEY, kind text NOT NULL, numerator text, denominator text,
+    scale double precision, weight text, min_count integer NOT NULL, min_den integer NOT NULL);
+CREATE TEMP TABLE pub_per (period date PRIMARY KEY);
+CREATE TEMP TABLE pub_combine (key text NOT NULL, component text NOT NULL, coef double precision NOT NULL, ncomp integer NOT NULL);
+CREATE TEMP TABLE pub_area (id bigint PRIMARY KEY, level text NOT NULL, code text NOT NULL);
+CREATE TEMP TABLE pub_up (
+    child_id bigint NOT NULL, parent_id bigint NOT NULL, parent_level text NOT NULL,
+    days daterange NOT NULL, c_from date, c_to date, p_from date, p_to date);
+CREATE TEMP TABLE pub_w (
+    indicator text NOT NULL, area_id bigint NOT NULL, period date NOT NULL, lvl text NOT NULL,
+    value double precision, num double precision, den double precision,
+    status text NOT NULL, incomplete boolean NOT NULL DEFAULT false,
+    origin text NOT NULL, suppressed text,
+    PRIMARY KEY (indicator, area_id, period));
+CREATE TEMP TABLE pub_front (indicator text NOT NULL, area_id bigint NOT NULL, period date NOT NULL);
+CREATE TEMP TABLE pub_head (
+    iter integer NOT NULL, kind text NOT NULL, rel text NOT NULL,
+    indicator text NOT NULL, area_id bigint NOT NULL, period date NOT NULL,
+    PRIMARY KEY (kind, rel, indicator, area_id, period));
+CREATE TEMP TABLE pub_sec (indicator text NOT NULL, area_id bigint NOT NULL, period date NOT NULL,
+    PRIMARY KEY (indicator, area_id, period))`
+
+const sqlScopeIndicators = `
+INSERT INTO pub_ind
+SELECT key, kind, numerator, denominator, scale, weight, min_count, min_denominator
+FROM indicator WHERE key = ANY($1::text[])`
+
+const sqlScopePeriods = `INSERT INTO pub_per SELECT DISTINCT unnest($1::date[])`
+
+// pub_obs: the observations that count (not of a reverted batch, in scope).
+// pub_own: own count cells with their primary or source suppression.
+const sqlOwnView = `
+CREATE TEMP VIEW pub_obs AS
+SELECT o.indicator, o.area_id, o.period, o.value, o.status
+FROM observation o
+WHERE o.indicator IN (SELECT key FROM pub_ind)
+  AND NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = o.batch_id AND b.reverted_at IS NOT NULL)`
+
+const sqlOwnViewPeriods = `
+  AND o.period IN (SELECT period FROM pub_per)`
+
+const sqlCellsView = `
+CREATE TEMP VIEW pub_own AS
+SELECT o.indicator, o.area_id, o.period, o.value, NULL::double precision AS num,
+       NULL::double precision AS den, o.status, false AS incomplete, 'o'::text AS origin,
+       CASE WHEN o.status = 'suppressed' THEN 'source'
+            WHEN o.value > 0 AND o.value < i.min_count THEN 'primary' END AS suppressed
+FROM pub_obs o JOIN pub_ind i ON i.key = o.indicator AND i.kind = 'count';
+
+CREATE TEMP VIEW pub_cells AS
+SELECT indicator, area_id, period, value, num, den, status, incomplete, origin, suppressed FROM pub_own
+UNION ALL
+SELECT indicator, area_id, period, value, num, den, status, incomplete, origin, suppressed FROM pub_w`
+
+const sqlScopeCombine = `
+INSERT INTO pub_combine
+SELECT s.key, c.key, c.value::double precision, count(*) OVER (PARTITION BY s.key)
+FROM pub_ind s JOIN indicator i ON i.key = s.key, jsonb_each_text(i.combine) c
+WHERE i.combine IS NOT NULL`
+
+const sqlWorkAreas = `
+INSERT INTO pub_area SELECT id, level, code FROM area;
+INSERT INTO pub_up
+SELECT c.id, p.id, p.level,
+       daterange(c.valid_from, c.valid_to, '[]') * daterange(p.valid_from, p.valid_to, '[]'),
+       c.valid_from, c.valid_to, p.valid_from, p.valid_to
+FROM area c JOIN area p ON p.level = c.parent_level AND p.code = c.parent_code
+WHERE daterange(c.valid_from, c.valid_to, '[]') && daterange(p.valid_from, p.valid_to, '[]');
+CREATE INDEX ON pub_up (child_id);
+CREATE INDEX ON pub_up (parent_id)`
+
+const sqlOwnNonCounts = `
+INSERT INTO pub_w (indicator, area_id, period, lvl, value, status, origin, suppressed)
+SELECT o.indicator, o.area_id, o.period, a.level, o.value, o.status, 'o',
+       CASE WHEN o.status = 'suppressed' THEN 'source' END
+FROM pub_obs o
+JOIN pub_ind i ON i.key = o.indicator AND i.kind <> 'count'
+JOIN pub_area a ON a.id = o.area_id`
+
+// sqlOwnSums sums the own counts per parent version in one pass; the day a
+// child's cell refers to is the period clamped into the child's validity
+// (see PublishScope).
+const sqlOwnSums = `
+CREATE TEMP TABLE pub_osum AS
+SELECT o.indicator, u.parent_id, u.parent_level, o.period,
+       sum(o.value) AS value, count(o.value) AS n,
+       max(greatest(least(o.period, u.c_to), u.c_from)) AS day,
+       bool_or(o.status = 'estimated') AS est, bool_or(o.status = 'provisional') AS prov
+FROM pub_own o
+JOIN pub_up u ON u.child_id = o.area_id AND u.days @> greatest(least(o.period, u.c_to), u.c_from)
+GROUP BY o.indicator, u.parent_id, u.parent_level, o.period`
+
+const sqlAnalyzeWork = `ANALYZE pub_ind, pub_area, pub_up, pub_osum, pub_w`
+
+// sqlStatus folds the statuses of summands: estimated wins over
+// provisional, which wins over derived.
+const sqlStatus = `CASE WHEN g.est THEN 'estimated' WHEN g.prov THEN 'provisional' ELSE 'derived' END`
+
+// sqlNoOwnCell keeps a computed cell only where no own observation (of any
+// status) or other cell exists.
+const sqlNoOwnCell = `
+  AND NOT EXISTS (SELECT 1 FROM pub_obs o WHERE o.indicator = g.indicator AND o.area_id = g.area_id AND o.period = g.period)
+  AND NOT EXISTS (SELECT 1 FROM pub_w w WHERE w.indicator = g.indicator AND w.area_id = g.area_id AND w.period = g.period)`
+
+// sqlLevelSums computes the counts and means of level $1 from its children:
+// own counts (pub_osum) and computed cells of the children that are not
+// carried. n counts the children with a complete value; fewer than the
+// child versions valid on the data's day (the latest day of a summand)
+// make the sum incomplete.
+const sqlLevelSums = `
+INSERT INTO pub_w (indicator, area_id, period, lvl, value, num, den, status, incomplete, origin)
+SELECT g.indicator, g.area_id, g.period, $1,
+       CASE WHEN g.kind = 'mean' THEN g.num / nullif(g.den, 0) ELSE g.value END,
+       CASE WHEN g.kind = 'mean' THEN g.num END,
+       CASE WHEN g.kind = 'mean' THEN g.den END,
+       ` + sqlStatus + `,
+       g.inc OR g.n < (SELECT count(*) FROM pub_up e WHERE e.parent_id = g.area_id AND e.days @> g.day),
+       'h'
+FROM (
+    SELECT x.indicator, x.area_id, x.period, i.kind,
+           sum(x.value) AS value, sum(x.num) AS num, sum(x.den) AS den,
+           sum(x.n) AS n, sum(x.hv) AS hv, max(x.day) AS day,
+           bool_or(x.est) AS est, bool_or(x.prov) AS prov, bool_or(x.inc) AS inc
+    FROM (
+        SELECT indicator, parent_id AS area_id, period, value,
+               NULL::double precision AS num, NULL::double precision AS den,
+               n, n AS hv, day, est, prov, false AS inc
+        FROM pub_osum WHERE parent_level = $1
+        UNION ALL
+        SELECT w.indicator, u.parent_id, w.period, w.value, w.num, w.den,
+               CASE WHEN w.incomplete THEN 0
+                    WHEN i.kind = 'mean' THEN (w.den IS NOT NULL)::int
+                    ELSE (w.value IS NOT NULL)::int END,
+               CASE WHEN i.kind = 'mean' THEN (w.den IS NOT NULL)::int
+                    ELSE (w.value IS NOT NULL)::int END,
+               greatest(least(w.period, u.c_to), u.c_from),
+               w.status = 'estimated', w.status = 'provisional', w.incomplete
+        FROM pub_w w
+        JOIN pub_ind i ON i.key = w.indicator AND i.kind IN ('count', 'mean')
+        JOIN pub_up u ON u.child_id = w.area_id AND u.parent_level = $1
+             AND u.days @> greatest(least(w.period, u.c_to), u.c_from)
+        WHERE w.origin <> 'k'
+    ) x
+    JOIN pub_ind i ON i.key = x.indicator
+    GROUP BY x.indicator, x.area_id, x.period, i.kind
+) g
+WHERE g.hv > 0` + sqlNoOwnCell
+
+// sqlSchemeSums computes the counts and means of the scheme areas of level
+// $1 from their listed members; incomplete when a member has no complete
+// value.
+const sqlSchemeSums = `
+INSERT INTO pub_w (indicator, area_id, period, lvl, value, num, den, status, incomplete, origin)
+SELECT g.indicator, g.area_id, g.period, $1,
+       CASE WHEN g.kind = 'mean' THEN g.num / nullif(g.den, 0) ELSE g.value END,
+       CASE WHEN g.kind = 'mean' THEN g.num END,
+       CASE WHEN g.kind = 'mean' THEN g.den END,
+       ` + sqlStatus + `,
+       g.inc OR g.n < (SELECT count(*) FROM area_member e WHERE e.group_id = g.area_id),
+       'm'
+FROM (
+    SELECT x.indicator, m.group_id AS area_id, x.period, i.kind,
+           sum(x.value) AS value, sum(x.num) AS num, sum(x.den) AS den,
+           sum(CASE WHEN x.incomplete THEN 0
+                    WHEN i.kind = 'mean' THEN (x.den IS NOT NULL)::int
+                    ELSE (x.value IS NOT NULL)::int END) AS n,
+           sum(CASE WHEN i.kind = 'mean' THEN (x.den IS NOT NULL)::int
+                    ELSE (x.value IS NOT NULL)::int END) AS hv,
+           bool_or(x.status = 'estimated') AS est, bool_or(x.status = 'provisional') AS prov,
+           bool_or(x.incomplete) AS inc
+    FROM area_member m
+    JOIN pub_area a ON a.id = m.group_id AND a.level = $1
+    JOIN pub_cells x ON x.area_id = m.member_id
+    JOIN pub_ind i ON i.key = x.indicator AND i.kind IN ('count', 'mean')
+    WHERE x.origin <> 'k'
+    GROUP BY x.indicator, m.group_id, x.period, i.kind
+) g
+WHERE g.hv > 0` + sqlNoOwnCell
+
+// sqlCombine computes combined counts at level $1 where all components
+// have a value.
+const sqlCombine = `
+INSERT INTO pub_w (indicator, area_id, period, lvl, value, status, incomplete, origin)
+SELECT g.indicator, g.area_id, g.period, $1, g.value, ` + sqlStatus + `, g.inc, 'c'
+FROM (
+    SELECT c.key AS indicator, x.area_id, x.period, sum(c.coef * x.value) AS value,
+           bool_or(x.status = 'estimated') AS est, bool_or(x.status = 'provisional') AS prov,
+           bool_or(x.incomplete) AS inc
+    FROM pub_combine c
+    JOIN pub_cells x ON x.indicator = c.component
+    JOIN pub_area a ON a.id = x.area_id AND a.level = $1
+    GROUP BY c.key, x.area_id, x.period
+    HAVING count(x.value) = max(c.ncomp)
+) g
+WHERE true` + sqlNoOwnCell
+
+// sqlMeanWeights gives the own means of level $1 their weighted sum and
+// weight, from the weight cell of the same area and period, so that they
+// can be summed upwards.
+const sqlMeanWeights = `
+UPDATE pub_w m SET num = m.value * x.value, den = x.value
+FROM pub_ind i, pub_cells x
+WHERE m.origin = 'o' AND m.lvl = $1 AND m.value IS NOT NULL
+  AND i.key = m.indicator AND i.kind = 'mean'
+  AND x.indicator = i.weight AND x.area_id = m.area_id AND x.period = m.period
+  AND x.value IS NOT NULL`
+
+const sqlHaveSuccession = `SELECT EXISTS (SELECT 1 FROM area_succession)`
+
+// sqlCarry carries counts and means one step along area_succession to
+// successors without a cell for the period: Σ predecessor × share (for
+// means the weighted sums and weights). Incomplete when a predecessor has
+// no complete value.
+const sqlCarry = `
+INSERT INTO pub_w (indicator, area_id, period, lvl, value, num, den, status, incomplete, origin)
+SELECT g.indicator, g.area_id, g.period, a.level,
+       CASE WHEN g.kind = 'mean' THEN g.num / nullif(g.den, 0) ELSE g.value END,
+       CASE WHEN g.kind = 'mean' THEN g.num END,
+       CASE WHEN g.kind = 'mean' THEN g.den END,
+       CASE WHEN g.est OR NOT g.exact THEN 'estimated' WHEN g.prov THEN 'provisional' ELSE 'derived' END,
+       g.inc OR g.n < (SELECT count(*) FROM area_succession e WHERE e.successor_id = g.area_id),
+       'k'
+FROM (
+    SELECT x.indicator, s.successor_id AS area_id, x.period, i.kind,
+           sum(x.value * s.share) AS value, sum(x.num * s.share) AS num, sum(x.den * s.share) AS den,
+           sum(CASE WHEN x.incomplete THEN 0
+                    WHEN i.kind = 'mean' THEN (x.den IS NOT NULL)::int
+                    ELSE (x.value IS NOT NULL)::int END) AS n,
+           sum(CASE WHEN i.kind = 'mean' THEN (x.den IS NOT NULL)::int
+                    ELSE (x.value IS NOT NULL)::int END) AS hv,
+           bool_and(s.exact) AS exact,
+           bool_or(x.status = 'estimated') AS est, bool_or(x.status = 'provisional') AS prov,
+           bool_or(x.incomplete) AS inc
+    FROM area_succession s
+    JOIN pub_cells x ON x.area_id = s.predecessor_id
+    JOIN pub_ind i ON i.key = x.indicator AND i.kind IN ('count', 'mean')
+    GROUP BY x.indicator, s.successor_id, x.period, i.kind
+) g
+JOIN pub_area a ON a.id = g.area_id
+WHERE g.hv > 0` + sqlNoOwnCell
+
+const sqlPrimaryCounts = `
+UPDATE pub_w w SET suppressed = 'primary'
+FROM pub_ind i
+WHERE i.key = w.indicator AND i.kind = 'count' AND w.suppressed IS NULL
+  AND w.value > 0 AND w.value < i.min_count`
+
+// sqlRates computes every rate from the count cells of the same area and
+// period where it was not imported. A zero denominator leaves no value; a
+// component kept secret at the source makes the rate secret too.
+const sqlRates = `
+INSERT INTO pub_w (indicator, area_id, period, lvl, value, num, den, status, incomplete, origin, suppressed)
+SELECT r.key, n.area_id, n.period, a.level,
+       CASE WHEN d.value <> 0 THEN n.value / d.value * r.scale END,
+       n.value, d.value,
+       CASE WHEN n.suppressed = 'source' OR d.suppressed = 'source' THEN 'suppressed'
+            WHEN n.value IS NULL OR d.value IS NULL OR d.value = 0 THEN 'missing'
+            WHEN n.status = 'estimated' OR d.status = 'estimated' THEN 'estimated'
+            WHEN n.status = 'provisional' OR d.status = 'provisional' THEN 'provisional'
+            ELSE 'derived' END,
+       n.incomplete OR d.incomplete, 'r',
+       CASE WHEN n.suppressed = 'source' OR d.suppressed = 'source' THEN 'source' END
+FROM pub_ind r
+JOIN pub_cells n ON n.indicator = r.numerator
+JOIN pub_cells d ON d.indicator = r.denominator AND d.area_id = n.area_id AND d.period = n.period
+JOIN pub_area a ON a.id = n.area_id
+WHERE r.kind = 'rate'
+  AND NOT EXISTS (SELECT 1 FROM pub_w w WHERE w.indicator = r.key AND w.area_id = n.area_id AND w.period = n.period)`
+
+// sqlOwnRateParts stores numerator and denominator with imported rates
+// where the counts exist, so that disclosure control sees them.
+const sqlOwnRateParts = `
+UPDATE pub_w w SET num = n.value, den = d.value
+FROM pub_ind r, pub_cells n, pub_cells d
+WHERE w.origin = 'o' AND r.key = w.indicator AND r.kind = 'rate'
+  AND n.indicator = r.numerator AND n.area_id = w.area_id AND n.period = w.period
+  AND d.indicator = r.denominator AND d.area_id = w.area_id AND d.period = w.period`
+
+// sqlPrimaryRatios withholds rates and means whose denominator or weight is
+// below the minimum, or whose numerator, denominator or weight cell is
+// withheld by primary or source suppression.
+const sqlPrimaryRatios = `
+UPDATE pub_w w SET suppressed = 'primary'
+FROM pub_ind i
+WHERE i.key = w.indicator AND i.kind IN ('rate', 'mean')
+  AND w.value IS NOT NULL AND w.suppressed IS NULL
+  AND (w.den < i.min_den
+       OR EXISTS (SELECT 1 FROM pub_cells c
+                  WHERE c.indicator IN (i.numerator, i.denominator, i.weight)
+                    AND c.area_id = w.area_id AND c.period = w.period
+                    AND c.suppressed IN ('primary', 'source')))`
+
+const sqlSecondaryWork = `
+UPDATE pub_w w SET suppressed = 'secondary'
+FROM pub_sec s
+WHERE s.indicator = w.indicator AND s.area_id = w.area_id AND s.period = w.period
+  AND w.suppressed IS NULL`
+
+// sqlSecondaryRatios withholds rates and means whose component count was
+// withheld to protect another cell: published, they would give it back.
+const sqlSecondaryRatios = `
+UPDATE pub_w w SET suppressed = 'secondary'
+FROM pub_ind i, pub_sec s
+WHERE i.key = w.indicator AND i.kind IN ('rate', 'mean')
+  AND w.value IS NOT NULL AND w.suppressed IS NULL
+  AND s.indicator IN (i.numerator, i.denominator, i.weight)
+  AND s.area_id = w.area_id AND s.period = w.period`
+
+const sqlDeleteCells = `
+DELETE FROM cell c
+WHERE c.indicator IN (SELECT key FROM pub_ind)
+  AND (NOT EXISTS (SELECT 1 FROM pub_per) OR c.period IN (SELECT period FROM pub_per))`
+
+const sqlWriteCells = `
+INSERT INTO cell (indicator, area_id, period, value, numerator, denominator, status, incomplete, suppressed)
+SELECT o.indicator, o.area_id, o.period, o.value, NULL, NULL, o.status, false,
+       coalesce(o.suppressed, CASE WHEN s.indicator IS NOT NULL THEN 'secondary' END)
+FROM pub_own o
+LEFT JOIN pub_sec s ON s.indicator = o.indicator AND s.area_id = o.area_id AND s.period = o.period
+UNION ALL
+SELECT indicator, area_id, period, value, num, den, status, incomplete, suppressed
+FROM pub_w`
+
+const sqlBumpVersion = `UPDATE data_version SET version = version + 1, changed = now()`
