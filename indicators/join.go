@@ -1,0 +1,198 @@
+package indicators
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sozialatlas/sozialatlas/geo/oapif"
+)
+
+// Join returns the property source that joins published indicator values
+// to the features of OGC API Features: items?indicators=a,b&period=… adds
+// to every feature the properties a, a_status and a_suppressed (and the
+// same for b), null where the area has no cell. Give it to
+// oapif.Config.Properties.
+func (s *Store) Join() oapif.PropertySource { return &join{store: s} }
+
+type join struct{ store *Store }
+
+// Parameters of the join.
+func (j *join) Parameters() []oapif.Parameter {
+	return []oapif.Parameter{
+		{Name: "indicators", Description: "Indicator keys, comma-separated (see /indicators): every feature gets " +
+			"the properties KEY (the published value, null where there is none or it is withheld), " +
+			"KEY_status (measured, derived, estimated, provisional, missing, suppressed) and " +
+			"KEY_suppressed (why a value is withheld: primary, secondary, source).",
+			Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
+		{Name: "period", Description: "Reference date of the indicator values (e.g. 2022-12-31); " +
+			"default: each indicator's latest period with values at the collection's level.",
+			Schema: map[string]any{"type": "string", "format": "date"}},
+	}
+}
+
+// sqlJoinPeriods takes, per indicator, the period asked for or the latest
+// with cells at area versions of the level matching the features' period.
+const sqlJoinPeriods = `
+SELECT k.key, (
+	SELECT c.period FROM cell c JOIN area a ON a.id = c.area_id
+	WHERE c.indicator = k.key AND a.level = @level AND ` + sqlJoinVersions + `
+		AND (@period::date IS NULL OR c.period = @period::date)
+	ORDER BY c.period DESC
+	LIMIT 1)
+FROM unnest(@keys::text[]) AS k(key)`
+
+// sqlJoinVersions matches the area versions a of the features: valid on
+// some day from @from to @to (open when NULL), or today; the same rule as
+// geo's items.
+const sqlJoinVersions = `daterange(a.valid_from, a.valid_to, '[]') && daterange(
+	CASE WHEN @today::boolean THEN current_date ELSE @from::date END,
+	CASE WHEN @today::boolean THEN current_date ELSE @to::date END, '[]')
+	AND (@id::bigint = 0 OR a.id = @id::bigint)`
+
+// sqlJoinCells reads the published cells of those versions.
+const sqlJoinCells = `
+SELECT pc.area_id, pc.indicator, pc.value::text, pc.status, pc.suppressed
+FROM area a
+JOIN ` + sqlPublished + ` pc ON pc.area_id = a.id
+JOIN unnest(@keys::text[], @periods::date[]) AS k(key, period) ON pc.indicator = k.key AND pc.period = k.period
+WHERE a.level = @level AND ` + sqlJoinVersions
+
+func joinBad(param, format string, args ...any) error {
+	return &oapif.ParameterError{Param: param, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Properties reads indicators and period and loads the cells of every area
+// version of the response at once, before the features stream.
+func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif.Properties, error) {
+	list, periodText := req.Query.Get("indicators"), req.Query.Get("period")
+	if list == "" {
+		if periodText != "" {
+			return nil, joinBad("period", "only with indicators: name the indicators to join")
+		}
+		return nil, nil
+	}
+	var period *time.Time
+	if periodText != "" {
+		t, err := time.Parse(time.DateOnly, periodText)
+		if err != nil {
+			return nil, joinBad("period", "%q is not a date (2022-12-31)", periodText)
+		}
+		period = &t
+	}
+	catalogue, err := j.store.Indicators(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("join indicators: %w", err)
+	}
+	props := &joinProperties{cells: map[int64][]joinCell{}}
+	for _, key := range strings.Split(list, ",") {
+		key = strings.TrimSpace(key)
+		i := slices.IndexFunc(catalogue, func(ind Indicator) bool { return ind.Key == key })
+		if i < 0 {
+			return nil, joinBad("indicators", "%q is not an indicator; /indicators lists them", key)
+		}
+		if slices.Contains(props.keys, key) {
+			return nil, joinBad("indicators", "%q is named twice", key)
+		}
+		for _, name := range []string{key, key + "_status", key + "_suppressed"} {
+			if slices.Contains(req.Reserved, name) || slices.Contains(props.names, name) {
+				return nil, joinBad("indicators", "%q would add the property %q, which the features have already", key, name)
+			}
+			props.names = append(props.names, name)
+		}
+		props.keys = append(props.keys, key)
+	}
+
+	args := pgx.NamedArgs{"level": req.Level, "keys": props.keys, "period": period, "id": req.AreaID,
+		"today": !req.Period.Explicit, "from": req.Period.From, "to": req.Period.To}
+	rows, err := j.store.pool.Query(ctx, sqlJoinPeriods, args)
+	if err != nil {
+		return nil, fmt.Errorf("join indicators: periods: %w", err)
+	}
+	var key string
+	var p *time.Time
+	periods := map[string]*time.Time{}
+	if _, err := pgx.ForEachRow(rows, []any{&key, &p}, func() error { periods[key] = p; return nil }); err != nil {
+		return nil, fmt.Errorf("join indicators: periods: %w", err)
+	}
+	var keys []string
+	var dates []time.Time
+	for _, k := range props.keys {
+		if periods[k] != nil {
+			keys, dates = append(keys, k), append(dates, *periods[k])
+		}
+	}
+	if len(keys) == 0 {
+		return props, nil
+	}
+	args["keys"], args["periods"] = keys, dates
+	rows, err = j.store.pool.Query(ctx, sqlJoinCells, args)
+	if err != nil {
+		return nil, fmt.Errorf("join indicators: %w", err)
+	}
+	var id int64
+	var c joinCell
+	_, err = pgx.ForEachRow(rows, []any{&id, &key, &c.value, &c.status, &c.suppressed}, func() error {
+		cs := props.cells[id]
+		if cs == nil {
+			cs = make([]joinCell, len(props.keys))
+			props.cells[id] = cs
+		}
+		cs[slices.Index(props.keys, key)] = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("join indicators: %w", err)
+	}
+	return props, nil
+}
+
+// joinCell is a published cell as the join writes it; a zero joinCell is
+// an area without a cell.
+type joinCell struct {
+	value, suppressed *string
+	status            string
+}
+
+// joinProperties holds the cells of one response by area version.
+type joinProperties struct {
+	keys  []string
+	names []string
+	cells map[int64][]joinCell
+}
+
+func (p *joinProperties) Names() []string { return p.names }
+
+// AppendJSON writes KEY, KEY_status and KEY_suppressed of every indicator.
+// Values are published numbers with the indicator's decimals, so an
+// indicator is an integer or a real in every feature alike.
+func (p *joinProperties) AppendJSON(dst []byte, id int64) []byte {
+	cs := p.cells[id]
+	for i, key := range p.keys {
+		var c joinCell
+		if cs != nil {
+			c = cs[i]
+		}
+		dst = append(dst, ',')
+		dst = appendJSONString(dst, key)
+		dst = append(dst, ':')
+		dst = appendJSONNumber(dst, c.value)
+		dst = append(dst, ',')
+		dst = appendJSONString(dst, key+"_status")
+		dst = append(dst, ':')
+		if c.status == "" {
+			dst = append(dst, "null"...)
+		} else {
+			dst = appendJSONString(dst, c.status)
+		}
+		dst = append(dst, ',')
+		dst = appendJSONString(dst, key+"_suppressed")
+		dst = append(dst, ':')
+		dst = appendJSONOptString(dst, c.suppressed)
+	}
+	return dst
+}

@@ -1,0 +1,295 @@
+package indicators
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/geo/web"
+)
+
+// sqlPublished is the only way the HTTP outputs read cells. A withheld
+// cell's value, numerator and denominator are NULL here and its status is
+// 'suppressed', so no output built on it can show what disclosure control
+// hides. Values are rounded to their indicator's decimals (numerator and
+// denominator to those of their counts) as numeric, so every output shows
+// the same figures, ranks and changes are taken from what is shown, and
+// differences come out exact. Numerator and denominator are kept for rates
+// only.
+//
+// abs(x) < 'Infinity' is false for NaN and the infinities, which have no
+// place in a published table (nor a numeric rounding).
+const sqlPublished = `(SELECT c.indicator, c.area_id, c.period,
+	CASE WHEN c.suppressed IS NULL AND abs(c.value) < 'Infinity' THEN round(c.value::numeric, i.decimals) END AS value,
+	CASE WHEN c.suppressed IS NULL AND i.kind = 'rate' AND abs(c.numerator) < 'Infinity'
+		THEN round(c.numerator::numeric, coalesce(ni.decimals, 0)) END AS numerator,
+	CASE WHEN c.suppressed IS NULL AND i.kind = 'rate' AND abs(c.denominator) < 'Infinity'
+		THEN round(c.denominator::numeric, coalesce(di.decimals, 0)) END AS denominator,
+	CASE WHEN c.suppressed IS NULL THEN c.status ELSE 'suppressed' END AS status,
+	c.incomplete, c.suppressed
+FROM cell c
+JOIN indicator i ON i.key = c.indicator
+LEFT JOIN indicator ni ON ni.key = i.numerator
+LEFT JOIN indicator di ON di.key = i.denominator)`
+
+// sqlValidOn matches area versions a valid on @day, today when NULL.
+const sqlValidOn = `daterange(a.valid_from, a.valid_to, '[]') @> coalesce(@day::date, current_date)`
+
+// OutputConfig configures the HTTP outputs of the published cells.
+type OutputConfig struct {
+	Logger *slog.Logger
+}
+
+// OutputRoutes mounts the outputs of the published cells on r:
+//
+//	GET /indicators/{key}/values?level=&period=&datetime=&f=json|csv|xlsx
+//	                     one indicator for every area of a level
+//	GET /indicators/{key}/series?level=&code=&datetime=&f=json|csv|xlsx
+//	                     one indicator for one area, every period
+//	GET /areas/{level}/{code}/profile?period=&datetime=
+//	                     every indicator of one area, with its parent, Kreis,
+//	                     Land and Germany, its rank and its change
+//
+// Withheld cells appear without value (and numerator and denominator),
+// with status "suppressed" and the reason.
+func (s *Store) OutputRoutes(r chi.Router, cfg OutputConfig) {
+	o := &outputs{store: s, log: cfg.Logger}
+	if o.log == nil {
+		o.log = slog.Default()
+	}
+	r.Get("/indicators/{key}/values", o.values)
+	r.Get("/indicators/{key}/series", o.series)
+	r.Get("/areas/{level}/{code}/profile", o.profile)
+}
+
+type outputs struct {
+	store *Store
+	log   *slog.Logger
+}
+
+// Media types of the outputs.
+const (
+	outMediaJSON = "application/json"
+	outMediaCSV  = "text/csv"
+	outMediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+// outParamError is a bad query parameter; it becomes a 400 problem.
+type outParamError struct{ param, reason string }
+
+func (e *outParamError) Error() string {
+	return fmt.Sprintf("query parameter %s: %s", e.param, e.reason)
+}
+
+func badOutParam(param, format string, args ...any) error {
+	return &outParamError{param: param, reason: fmt.Sprintf(format, args...)}
+}
+
+// checkOutParams rejects unknown and repeated parameters, so a misspelt
+// "perod" is not silently ignored.
+func checkOutParams(q url.Values, allowed ...string) error {
+	for name, vs := range q {
+		if !slices.Contains(allowed, name) {
+			return badOutParam(fmt.Sprintf("%q", name), "unknown; this resource takes %s", strings.Join(allowed, ", "))
+		}
+		if len(vs) > 1 {
+			return badOutParam(name, "given %d times; give it once", len(vs))
+		}
+	}
+	return nil
+}
+
+// outDate reads an optional date parameter (2022-12-31); datetime also
+// takes an RFC 3339 date-time, which counts as its date in its own offset.
+func outDate(q url.Values, param string) (*time.Time, error) {
+	v := q.Get(param)
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil && param == "datetime" {
+		t, err = time.Parse(time.RFC3339, v)
+	}
+	if err != nil {
+		if param == "datetime" {
+			return nil, badOutParam(param, "%q is not a date (2022-12-31) or a date-time (2022-12-31T00:00:00Z)", v)
+		}
+		return nil, badOutParam(param, "%q is not a date (2022-12-31)", v)
+	}
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return &d, nil
+}
+
+// outFormat picks the representation by f (json, csv, xlsx) or else by the
+// Accept header among offers; it returns "" when it has answered 400 or
+// 406 itself.
+func outFormat(w http.ResponseWriter, r *http.Request, offers ...string) string {
+	names := map[string]string{"json": outMediaJSON, "csv": outMediaCSV, "xlsx": outMediaXLSX}
+	f := r.URL.Query().Get("f")
+	if f == "" {
+		mt := web.Negotiate(r.Header.Get("Accept"), offers...)
+		if mt == "" {
+			web.NotAcceptable(w, r, "this resource is available as "+strings.Join(offers, ", "))
+		}
+		return mt
+	}
+	if mt, ok := names[f]; ok && slices.Contains(offers, mt) {
+		return mt
+	}
+	var allowed []string
+	for _, n := range []string{"json", "csv", "xlsx"} {
+		if slices.Contains(offers, names[n]) {
+			allowed = append(allowed, n)
+		}
+	}
+	web.BadRequest(w, r, badOutParam("f", "%q is not a format of this resource; use %s", f, strings.Join(allowed, ", ")).Error())
+	return ""
+}
+
+// indicator looks the path's indicator up; it answers 404 or 500 itself
+// when it returns false.
+func (o *outputs) indicator(w http.ResponseWriter, r *http.Request) (Indicator, bool) {
+	key := chi.URLParam(r, "key")
+	ind, err := o.store.Indicator(r.Context(), key)
+	if errors.Is(err, geo.ErrNotFound) {
+		web.NotFound(w, r, fmt.Sprintf("There is no indicator %q in the catalogue; /indicators lists them.", key))
+		return Indicator{}, false
+	}
+	if err != nil {
+		o.fail(w, r, err)
+		return Indicator{}, false
+	}
+	return ind, true
+}
+
+// level checks a level name given as the query parameter level; it
+// answers 400 or 500 itself when it returns false.
+func (o *outputs) level(w http.ResponseWriter, r *http.Request, name string) (geo.Level, bool) {
+	if name == "" {
+		web.BadRequest(w, r, badOutParam("level", "missing; name a level such as gemeinde (/collections lists them)").Error())
+		return geo.Level{}, false
+	}
+	l, err := o.store.areas.Level(r.Context(), name)
+	if errors.Is(err, geo.ErrNotFound) {
+		web.BadRequest(w, r, badOutParam("level", "%q is not a level; /collections lists them", name).Error())
+		return geo.Level{}, false
+	}
+	if err != nil {
+		o.fail(w, r, err)
+		return geo.Level{}, false
+	}
+	return l, true
+}
+
+// fail answers a store error: 503 while the database cannot be reached,
+// nothing for a client that went away, 500 otherwise.
+func (o *outputs) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var connErr *pgconn.ConnectError
+	switch {
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		o.log.InfoContext(r.Context(), "client went away", "request_id", web.RequestIDFrom(r.Context()))
+	case errors.As(err, &connErr):
+		o.log.ErrorContext(r.Context(), "database unreachable",
+			"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())
+		web.Unavailable(w, r, "The database is not reachable right now; try again shortly.")
+	default:
+		web.InternalError(w, r, o.log, err)
+	}
+}
+
+// abort ends an answer that is under way after an error: logged, and the
+// connection cut so the client cannot take a truncated table for a
+// complete one.
+func (o *outputs) abort(r *http.Request, what string, err error) {
+	o.log.ErrorContext(r.Context(), what+" aborted",
+		"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())
+	panic(http.ErrAbortHandler)
+}
+
+// dayText is a date as the outputs write it; "" for nil.
+func dayText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// today is the date the database takes for "today" when no datetime is
+// given, for headers and file names.
+func outToday(day *time.Time) time.Time {
+	if day != nil {
+		return *day
+	}
+	n := time.Now()
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// changeUnit labels a change: a difference of percentages is in
+// percentage points.
+func changeUnit(unit string) string {
+	switch strings.TrimSpace(unit) {
+	case "%", "Prozent":
+		return "Prozentpunkte"
+	}
+	return unit
+}
+
+// appendJSONString appends s as a JSON string. Text from the database is
+// valid UTF-8; only quotes, backslashes and control characters need
+// escaping (and U+2028/2029, which some JavaScript parsers take for line
+// ends).
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			switch c {
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[s[i+2]&0xf])
+			i += 2
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// appendJSONOptString appends s as a JSON string, or null.
+func appendJSONOptString(dst []byte, s *string) []byte {
+	if s == nil {
+		return append(dst, "null"...)
+	}
+	return appendJSONString(dst, *s)
+}
+
+// appendJSONNumber appends a published number (numeric text from
+// sqlPublished, always a plain decimal), or null.
+func appendJSONNumber(dst []byte, s *string) []byte {
+	if s == nil {
+		return append(dst, "null"...)
+	}
+	return append(dst, *s...)
+}

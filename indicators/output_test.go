@@ -1,0 +1,315 @@
+package indicators
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sozialatlas/sozialatlas/data/pgtest"
+	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/geo/oapif"
+	"github.com/sozialatlas/sozialatlas/geo/web"
+)
+
+// outputServer serves the outputs and the OGC API Features join over the
+// cells of testdata/http/fixture.sql, as cmd/sozialatlas mounts them.
+func outputServer(t *testing.T) (*httptest.Server, *pgxpool.Pool) {
+	t.Helper()
+	pool := pgtest.NewDB(t)
+	sql, err := os.ReadFile("testdata/http/fixture.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(context.Background(), string(sql)); err != nil {
+		t.Fatalf("load fixture: %v", err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	areas := geo.NewStore(pool)
+	store := NewStore(pool, areas)
+	r := chi.NewRouter()
+	r.Use(web.RequestID, web.Recoverer(logger))
+	oapif.New(areas, oapif.Config{Title: "Testatlas", Logger: logger, Properties: store.Join()}).Routes(r)
+	store.OutputRoutes(r, OutputConfig{Logger: logger})
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return srv, pool
+}
+
+// fetch gets url with the given Accept header ("" for none) and returns
+// the response with its whole body.
+func fetch(t *testing.T, url, accept string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return res, body
+}
+
+// fetchJSON gets url, expects 200 with JSON and decodes it into v.
+func fetchJSON(t *testing.T, url string, v any) []byte {
+	t.Helper()
+	res, body := fetch(t, url, "")
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, res.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, body)
+	}
+	return body
+}
+
+// disclosurePaths are every output over cells that are withheld: each
+// representation of values and series of the withheld counts and rates,
+// profiles of their areas and of their parent, and the feature join.
+var disclosurePaths = []string{
+	"/indicators/sgb2/values?level=gemeinde",
+	"/indicators/sgb2/values?level=gemeinde&f=csv",
+	"/indicators/sgb2/values?level=gemeinde&f=xlsx",
+	"/indicators/sgb2_quote/values?level=gemeinde",
+	"/indicators/sgb2_quote/values?level=gemeinde&f=csv",
+	"/indicators/sgb2_quote/values?level=gemeinde&f=xlsx",
+	"/indicators/sgb2/series?level=gemeinde&code=010020003",
+	"/indicators/sgb2/series?level=gemeinde&code=010020003&f=csv",
+	"/indicators/sgb2/series?level=gemeinde&code=010020003&f=xlsx",
+	"/indicators/sgb2/series?level=gemeinde&code=010020004",
+	"/indicators/sgb2_quote/series?level=gemeinde&code=010020003",
+	"/indicators/sgb2_quote/series?level=gemeinde&code=010020003&f=csv",
+	"/indicators/sgb2_quote/series?level=gemeinde&code=010020004&f=xlsx",
+	"/areas/gemeinde/010020003/profile",
+	"/areas/gemeinde/010020004/profile",
+	"/areas/gemeinde/010020001/profile",
+	"/areas/kreis/01002/profile",
+	"/collections/gemeinde/items?indicators=einwohner,sgb2,sgb2_quote&period=2022-12-31",
+	"/collections/gemeinde/items?indicators=sgb2,sgb2_quote",
+	"/collections/gemeinde/items/010020003?indicators=sgb2,sgb2_quote",
+	"/collections/gemeinde/items/010020004?indicators=sgb2_quote,sgb2",
+}
+
+// noneWithheld are outputs of areas whose own cells are all published,
+// asked for because their ranks and comparisons involve withheld ones.
+var noneWithheld = map[string]bool{
+	"/areas/gemeinde/010020001/profile": true,
+	"/areas/kreis/01002/profile":        true,
+}
+
+// readable returns what a client can read in body: the body itself, and
+// for an XLSX the decompressed parts of the workbook.
+func readable(t *testing.T, body []byte) []byte {
+	t.Helper()
+	if !bytes.HasPrefix(body, []byte("PK")) {
+		return body
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "docProps/") {
+			continue // creation time and application, not data
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, "\n== "+f.Name+" ==\n"...)
+		out = append(out, b...)
+	}
+	return out
+}
+
+// timeStamp is the one part of an items answer that changes by itself.
+var timeStamp = regexp.MustCompile(`"timeStamp":"[^"]*"`)
+
+// TestNeverVisible: what a withheld cell holds appears in no output. The
+// fixture withholds a count of 2, a count of 7 and two quotas (4.0 and
+// 0.7, numerators 2 and 7); every output is read structurally for them;
+// then their true values, numerators and denominators are changed to
+// numbers that appear nowhere else, and every output must be the same to
+// the byte and contain none of them in any spelling.
+func TestNeverVisible(t *testing.T) {
+	srv, pool := outputServer(t)
+	ctx := context.Background()
+
+	before := map[string][]byte{}
+	for _, p := range disclosurePaths {
+		res, body := fetch(t, srv.URL+p, "")
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", p, res.StatusCode, body)
+		}
+		checkWithheldAbsent(t, p, body)
+		before[p] = readable(t, body)
+	}
+
+	tag, err := pool.Exec(ctx, `UPDATE cell SET value = 424242.25, numerator = 434343.75, denominator = 454545.5
+		WHERE suppressed IS NOT NULL`)
+	if err != nil || tag.RowsAffected() != 4 {
+		t.Fatalf("change withheld cells: %v, %d rows", err, tag.RowsAffected())
+	}
+	// Every spelling of the three numbers: plain, rounded, with decimal
+	// comma or point, with thousands separators, in exponent form.
+	spellings := []string{"424242", "424.242", "424,242", "4.2424", "4,2424",
+		"434343", "434344", "434.343", "434.344", "434,34", "4.3434", "4,3434",
+		"454545", "454546", "454.545", "454.546", "454,54", "4.5454", "4,5454"}
+	for _, p := range disclosurePaths {
+		_, body := fetch(t, srv.URL+p, "")
+		after := readable(t, body)
+		for _, s := range spellings {
+			if bytes.Contains(after, []byte(s)) {
+				t.Errorf("GET %s shows %q:\n%s", p, s, after)
+			}
+		}
+		a, b := timeStamp.ReplaceAll(before[p], nil), timeStamp.ReplaceAll(after, nil)
+		if !bytes.Equal(a, b) {
+			t.Errorf("GET %s depends on withheld values:\nbefore %s\nafter  %s", p, a, b)
+		}
+	}
+}
+
+// checkWithheldAbsent reads an output structurally: wherever a cell is
+// withheld, its value, numerator and denominator are empty or null.
+func checkWithheldAbsent(t *testing.T, path string, body []byte) {
+	t.Helper()
+	switch {
+	case strings.Contains(path, "f=csv"):
+		lines := strings.Split(strings.TrimPrefix(string(body), "\uFEFF"), "\r\n")
+		header := strings.Split(lines[0], ";")
+		withheld := 0
+		for _, line := range lines[1:] {
+			if !strings.Contains(line, "gesperrt (Geheimhaltung)") {
+				continue
+			}
+			withheld++
+			fields := splitCSVLine(line)
+			for i, h := range header {
+				if (strings.HasPrefix(h, "Wert") || strings.HasPrefix(h, "Zähler") || strings.HasPrefix(h, "Nenner")) && fields[i] != "" {
+					t.Errorf("%s: withheld row %q has %s %q", path, line, h, fields[i])
+				}
+			}
+		}
+		if withheld == 0 {
+			t.Errorf("%s: no withheld row in %s", path, body)
+		}
+	case strings.Contains(path, "f=xlsx"):
+		f, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows(f.GetSheetName(0), excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		withheld := 0
+		for _, row := range rows[1:] {
+			if len(row) < 4 || !strings.Contains(strings.Join(row, "|"), "gesperrt (Geheimhaltung)") {
+				continue
+			}
+			withheld++
+			for i, h := range rows[0] {
+				if (strings.HasPrefix(h, "Wert") || strings.HasPrefix(h, "Zähler") || strings.HasPrefix(h, "Nenner")) && i < len(row) && row[i] != "" {
+					t.Errorf("%s: withheld row %v has %s %q", path, row, h, row[i])
+				}
+			}
+		}
+		if withheld == 0 {
+			t.Errorf("%s: no withheld row in %v", path, rows)
+		}
+	default:
+		var doc any
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if n := withheldObjects(t, path, doc); n == 0 && !noneWithheld[path] {
+			t.Errorf("%s: no withheld cell in %s", path, body)
+		}
+	}
+}
+
+// withheldObjects walks a JSON document: an object with a non-null
+// "suppressed" must have value, numerator and denominator null or absent;
+// feature properties KEY_suppressed likewise for KEY. It returns how many
+// withheld cells it saw.
+func withheldObjects(t *testing.T, path string, v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		if v["suppressed"] != nil {
+			n++
+			for _, k := range []string{"value", "numerator", "denominator"} {
+				if v[k] != nil {
+					t.Errorf("%s: withheld cell %v has %s", path, v, k)
+				}
+			}
+		}
+		for k, x := range v {
+			if key, ok := strings.CutSuffix(k, "_suppressed"); ok && x != nil {
+				n++
+				if v[key] != nil {
+					t.Errorf("%s: withheld %s in %v", path, key, v)
+				}
+			}
+			n += withheldObjects(t, path, x)
+		}
+	case []any:
+		for _, x := range v {
+			n += withheldObjects(t, path, x)
+		}
+	}
+	return n
+}
+
+// splitCSVLine splits a line of the outputs' CSV; quoted fields may hold
+// ';' and doubled quotes.
+func splitCSVLine(line string) []string {
+	var fields []string
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quoted && c == '"' && i+1 < len(line) && line[i+1] == '"':
+			b.WriteByte('"')
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			fields = append(fields, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return append(fields, b.String())
+}
