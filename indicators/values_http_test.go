@@ -61,7 +61,7 @@ func TestValuesJSON(t *testing.T) {
 		{"/indicators/einwohner/values?level=kreis&datetime=2020-01-01T23:30:00%2B01:00", "2022-12-31",
 			`01002 3550 derived <nil> false|01003 800 derived <nil> false|16056 <nil> <nil> <nil> false|16063 <nil> <nil> <nil> false`},
 		{"/indicators/einwohner/values?level=land&period=2018-12-31", "2018-12-31",
-			`01 3535 derived <nil> true|16 <nil> <nil> <nil> false`},
+			`01 3535 derived <nil> true|02 <nil> <nil> <nil> false|16 <nil> <nil> <nil> false`},
 		{"/indicators/einwohner/values?level=gemeinde&period=2018-12-31", "2018-12-31",
 			`010020001 990 measured <nil> false|010020002 1480 measured <nil> false|010020003 55 measured <nil> false|010020004 1010 measured <nil> false|010030001 <nil> missing <nil> false`},
 		{"/indicators/sgb2/values?level=gemeinde&f=json", "2022-12-31",
@@ -116,6 +116,7 @@ func TestValuesCSV(t *testing.T) {
 		{"/indicators/einwohner/values?level=land&period=2018-12-31&f=csv", "", "einwohner_land_2018-12-31.csv",
 			"\uFEFFSchlüssel;Name;Wert (Personen);Status;Sperrgrund;unvollständig\r\n" +
 				"01;Schleswig-Holstein;3535;abgeleitet;;ja\r\n" +
+				"02;Hamburg;;keine Daten;;nein\r\n" +
 				"16;Thüringen;;keine Daten;;nein\r\n"},
 		{"/indicators/sgb2_quote/values?level=kreis&period=2018-12-31&datetime=2020-01-01", "text/csv;q=0.9, application/json;q=0.5", "sgb2_quote_kreis_2018-12-31.csv",
 			"\uFEFFSchlüssel;Name;Wert (%);Status;Sperrgrund;unvollständig;Zähler (sgb2);Nenner (einwohner)\r\n" +

@@ -23,6 +23,8 @@ $$;
 SELECT pg_temp.area('staat', 'DE', 'Deutschland', NULL, NULL, NULL, NULL);
 SELECT pg_temp.area('land', '01', 'Schleswig-Holstein', 'staat', 'DE', NULL, NULL);
 SELECT pg_temp.area('land', '16', 'Thüringen', 'staat', 'DE', NULL, NULL);
+-- without any cells
+SELECT pg_temp.area('land', '02', 'Hamburg', 'staat', 'DE', NULL, NULL);
 SELECT pg_temp.area('kreis', '01002', 'Kiel', 'land', '01', NULL, NULL);
 SELECT pg_temp.area('kreis', '01003', 'Lübeck', 'land', '01', NULL, NULL);
 SELECT pg_temp.area('kreis', '16056', 'Eisenach', 'land', '16', NULL, '2021-06-30');
