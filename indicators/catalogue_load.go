@@ -1,0 +1,27 @@
+package indicators
+
+import (
+	"context"
+	"fmt"
+)
+
+// LoadCatalogue makes the database's catalogue equal cat and republishes,
+// in one transaction: a catalogue that cannot be loaded changes nothing.
+func (s *Store) LoadCatalogue(ctx context.Context, cat *Catalogue) (SyncReport, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return SyncReport{}, fmt.Errorf("load catalogue %s: %w", cat.Path, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
+	rep, err := s.SyncCatalogue(ctx, tx, cat)
+	if err != nil {
+		return rep, err
+	}
+	if err := s.Publish(ctx, tx); err != nil {
+		return rep, fmt.Errorf("load catalogue %s: %w", cat.Path, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return rep, fmt.Errorf("load catalogue %s: commit: %w", cat.Path, err)
+	}
+	return rep, nil
+}
