@@ -56,7 +56,7 @@ const sqlJoinVersions = `daterange(a.valid_from, a.valid_to, '[]') && daterange(
 
 // sqlJoinCells reads the published cells of those versions.
 const sqlJoinCells = `
-SELECT pc.area_id, pc.indicator, pc.value::text, pc.status, pc.suppressed
+SELECT pc.area_id, pc.indicator, pc.value, pc.decimals, pc.status, pc.suppressed
 FROM area a
 JOIN ` + sqlPublished + ` pc ON pc.area_id = a.id
 JOIN unnest(@keys::text[], @periods::date[]) AS k(key, period) ON pc.indicator = k.key AND pc.period = k.period
@@ -136,7 +136,10 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 	}
 	var id int64
 	var c joinCell
-	_, err = pgx.ForEachRow(rows, []any{&id, &key, &c.value, &c.status, &c.suppressed}, func() error {
+	var value *float64
+	var decimals int
+	_, err = pgx.ForEachRow(rows, []any{&id, &key, &value, &decimals, &c.status, &c.suppressed}, func() error {
+		c.value = published(value, decimals)
 		cs := props.cells[id]
 		if cs == nil {
 			cs = make([]joinCell, len(props.keys))

@@ -1,6 +1,7 @@
 package indicators
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,20 +23,22 @@ import (
 // sqlPublished is the only way the HTTP outputs read cells. A withheld
 // cell's value, numerator and denominator are NULL here and its status is
 // 'suppressed', so no output built on it can show what disclosure control
-// hides. Values are rounded to their indicator's decimals (numerator and
-// denominator to those of their counts) as numeric, so every output shows
-// the same figures, ranks and changes are taken from what is shown, and
-// differences come out exact. Numerator and denominator are kept for rates
-// only.
+// hides. Numerator and denominator are kept for rates only.
+//
+// What is shown is rounded to the indicator's decimals (numerator and
+// denominator to those of their counts), so every output shows the same
+// figures: the outputs round value with appendPublished, which rounds as
+// shown does here, as numeric, for ranks and exact differences. Unselected
+// columns cost nothing: PostgreSQL flattens the subquery.
 //
 // abs(x) < 'Infinity' is false for NaN and the infinities, which have no
-// place in a published table (nor a numeric rounding).
+// place in a published table.
 const sqlPublished = `(SELECT c.indicator, c.area_id, c.period,
-	CASE WHEN c.suppressed IS NULL AND abs(c.value) < 'Infinity' THEN round(c.value::numeric, i.decimals) END AS value,
-	CASE WHEN c.suppressed IS NULL AND i.kind = 'rate' AND abs(c.numerator) < 'Infinity'
-		THEN round(c.numerator::numeric, coalesce(ni.decimals, 0)) END AS numerator,
-	CASE WHEN c.suppressed IS NULL AND i.kind = 'rate' AND abs(c.denominator) < 'Infinity'
-		THEN round(c.denominator::numeric, coalesce(di.decimals, 0)) END AS denominator,
+	CASE WHEN c.suppressed IS NULL AND abs(c.value) < 'Infinity' THEN c.value END AS value,
+	CASE WHEN c.suppressed IS NULL AND i.kind = 'rate' AND abs(c.numerator) < 'Infinity' THEN c.numerator END AS numerator,
+	CASE WHEN c.suppressed IS NULL AND i.kind = 'rate' AND abs(c.denominator) < 'Infinity' THEN c.denominator END AS denominator,
+	i.decimals, coalesce(ni.decimals, 0) AS numerator_decimals, coalesce(di.decimals, 0) AS denominator_decimals,
+	CASE WHEN c.suppressed IS NULL AND abs(c.value) < 'Infinity' THEN round(c.value::numeric, i.decimals) END AS shown,
 	CASE WHEN c.suppressed IS NULL THEN c.status ELSE 'suppressed' END AS status,
 	c.incomplete, c.suppressed
 FROM cell c
@@ -285,11 +289,72 @@ func appendJSONOptString(dst []byte, s *string) []byte {
 	return appendJSONString(dst, *s)
 }
 
-// appendJSONNumber appends a published number (numeric text from
-// sqlPublished, always a plain decimal), or null.
+// appendJSONNumber appends a published number (a plain decimal from
+// appendPublished or sqlPublished's shown), or null.
 func appendJSONNumber(dst []byte, s *string) []byte {
 	if s == nil {
 		return append(dst, "null"...)
 	}
 	return append(dst, *s...)
+}
+
+// appendPublished appends v rounded to decimals places exactly as
+// PostgreSQL writes round(v::numeric, decimals): the double taken to 15
+// significant digits (float8 to numeric, DBL_DIG), then rounded half away
+// from zero, with exactly decimals digits after the point and no minus
+// before a zero. Rounding in Go spares the database a numeric conversion
+// per value; the two must agree, so that a figure ranked or subtracted in
+// SQL (shown) is the figure another output prints.
+func appendPublished(dst []byte, v float64, decimals int) []byte {
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], v, 'e', 14, 64) // [-]d.dddddddddddddde±dd
+	neg := e[0] == '-'
+	if neg {
+		e = e[1:]
+	}
+	mant, expText, _ := strings.Cut(string(e), "e")
+	exp, _ := strconv.Atoi(expText)
+	digits := []byte(mant[:1] + mant[2:]) // 15 digits; digits[i] is worth 10^(exp-i)
+	// keep the digits worth at least 10^-decimals: n of them
+	n := exp + 1 + decimals
+	var kept []byte
+	switch {
+	case n < 0:
+		kept = []byte{'0'}
+	case n >= len(digits):
+		kept = append(digits, bytes.Repeat([]byte{'0'}, n-len(digits))...)
+	default:
+		kept = append([]byte{'0'}, digits[:n]...) // room for a carry
+		if digits[n] >= '5' {
+			i := len(kept) - 1
+			for kept[i] == '9' {
+				kept[i] = '0'
+				i--
+			}
+			kept[i]++
+		}
+	}
+	// kept is the integer v × 10^decimals; place the point
+	kept = bytes.TrimLeft(kept, "0")
+	if neg && len(kept) > 0 {
+		dst = append(dst, '-')
+	}
+	if len(kept) <= decimals {
+		kept = append(bytes.Repeat([]byte{'0'}, decimals-len(kept)+1), kept...)
+	}
+	dst = append(dst, kept[:len(kept)-decimals]...)
+	if decimals > 0 {
+		dst = append(dst, '.')
+		dst = append(dst, kept[len(kept)-decimals:]...)
+	}
+	return dst
+}
+
+// published is a published number as text, nil for none.
+func published(v *float64, decimals int) *string {
+	if v == nil {
+		return nil
+	}
+	s := string(appendPublished(nil, *v, decimals))
+	return &s
 }

@@ -21,7 +21,7 @@ type outTable struct {
 // outColumn is a column of an outTable.
 type outColumn struct {
 	Title string
-	// Numeric columns hold published numbers as sqlPublished writes them
+	// Numeric columns hold published numbers as appendPublished writes them
 	// ("1234.5", always a plain decimal) with Decimals digits after the
 	// point; the others hold text.
 	Numeric  bool

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
 
@@ -312,4 +315,53 @@ func splitCSVLine(line string) []string {
 		}
 	}
 	return append(fields, b.String())
+}
+
+// TestAppendPublishedAgreesWithPostgres: the outputs round in Go what the
+// profile ranks and subtracts rounded in SQL; both must write every value
+// alike.
+func TestAppendPublishedAgreesWithPostgres(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	var values []float64
+	var decimals []int32
+	add := func(v float64) {
+		for d := int32(0); d <= 6; d++ {
+			values, decimals = append(values, v), append(decimals, d)
+		}
+	}
+	for _, v := range []float64{0, 1, -1, 0.5, -0.5, 1.5, 2.5, -2.5, 0.05, -0.05, 0.04, -0.04, 2.675, 1.005, 0.125,
+		0.3000000000000000444, 19.0229, 6.450704225352113, 999.9995, 9.9999995, 99999.95, 1e15 + 0.5, 123456789012345.6,
+		1e-7, 5e-7, -5e-7, 4.9999999e-7, 1234.5, 0.1 + 0.2, 1e22, 162350, 4.35e-5, 0.00049999999999999} {
+		add(v)
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 3000 {
+		v := (rnd.Float64() - 0.3) * math.Pow(10, float64(rnd.IntN(16)-6))
+		if rnd.IntN(4) == 0 {
+			// halves and quarters at some decimal place
+			v = float64(rnd.IntN(2000000)-1000000) / math.Pow(10, float64(rnd.IntN(7))) / 8
+		}
+		add(v)
+	}
+	rows, err := pool.Query(context.Background(),
+		`SELECT round(v::numeric, d)::text FROM unnest($1::float8[], $2::int[]) WITH ORDINALITY AS t(v, d, i) ORDER BY i`,
+		values, decimals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	for i, v := range values {
+		if got := string(appendPublished(nil, v, int(decimals[i]))); got != want[i] {
+			if bad++; bad <= 20 {
+				t.Errorf("%v to %d decimals: %s, PostgreSQL %s", v, decimals[i], got, want[i])
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d differ", bad, len(values))
+	}
 }

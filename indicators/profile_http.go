@@ -23,12 +23,12 @@ const sqlProfilePeriods = `SELECT DISTINCT period FROM cell WHERE area_id = @id 
 // change is taken on the same boundaries) and the difference of the two as
 // published.
 const sqlProfileOwn = `
-SELECT pc.indicator, pc.value::text, pc.status, pc.suppressed, pc.incomplete,
-	prev.period, prev.value::text, prev.status, prev.suppressed, prev.incomplete,
-	(pc.value - prev.value)::text
+SELECT pc.indicator, pc.shown::text, pc.status, pc.suppressed, pc.incomplete,
+	prev.period, prev.shown::text, prev.status, prev.suppressed, prev.incomplete,
+	(pc.shown - prev.shown)::text
 FROM ` + sqlPublished + ` pc
 LEFT JOIN LATERAL (
-	SELECT pp.period, pp.value, pp.status, pp.suppressed, pp.incomplete
+	SELECT pp.period, pp.shown, pp.status, pp.suppressed, pp.incomplete
 	FROM ` + sqlPublished + ` pp
 	WHERE pp.area_id = pc.area_id AND pp.indicator = pc.indicator AND pp.period < pc.period
 	ORDER BY pp.period DESC
@@ -37,7 +37,7 @@ WHERE pc.area_id = @id AND pc.period = @period`
 
 // sqlProfileOthers reads the published cells of the areas compared with.
 const sqlProfileOthers = `
-SELECT pc.area_id, pc.indicator, pc.value::text, pc.status, pc.suppressed, pc.incomplete
+SELECT pc.area_id, pc.indicator, pc.shown::text, pc.status, pc.suppressed, pc.incomplete
 FROM ` + sqlPublished + ` pc
 WHERE pc.area_id = ANY(@ids) AND pc.period = @period`
 
@@ -55,9 +55,9 @@ sib AS (
 		AND a.parent_code IS NOT DISTINCT FROM me.parent_code
 		AND ` + sqlValidOn + `),
 ranked AS (
-	SELECT pc.indicator, pc.area_id, rank() OVER (PARTITION BY pc.indicator ORDER BY pc.value DESC) AS rank
+	SELECT pc.indicator, pc.area_id, rank() OVER (PARTITION BY pc.indicator ORDER BY pc.shown DESC) AS rank
 	FROM ` + sqlPublished + ` pc JOIN sib ON sib.id = pc.area_id
-	WHERE pc.period = @period AND pc.value IS NOT NULL)
+	WHERE pc.period = @period AND pc.shown IS NOT NULL)
 SELECT indicator, max(rank) FILTER (WHERE area_id = @id), count(*)
 FROM ranked
 GROUP BY indicator`

@@ -22,7 +22,8 @@ LIMIT 1`
 // version, oldest period first. Periods before a boundary change are those
 // carried over to the version by publishing.
 const sqlSeries = `
-SELECT pc.period, pc.value::text, pc.numerator::text, pc.denominator::text,
+SELECT pc.period, pc.value, pc.numerator, pc.denominator,
+	pc.decimals, pc.numerator_decimals, pc.denominator_decimals,
 	pc.status, pc.incomplete, pc.suppressed
 FROM ` + sqlPublished + ` pc
 WHERE pc.area_id = @id AND pc.indicator = @key
@@ -40,7 +41,7 @@ type seriesPoint struct {
 	Denominator any `json:"denominator,omitempty"`
 }
 
-// number is a published number as sqlPublished writes it, a plain
+// number is a published number as appendPublished writes it, a plain
 // decimal; it goes into JSON as it is.
 type number string
 
@@ -135,12 +136,13 @@ func (o *outputs) series(w http.ResponseWriter, r *http.Request) {
 	points, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (seriesPoint, error) {
 		var p seriesPoint
 		var period time.Time
-		var value, num, den *string
-		err := row.Scan(&period, &value, &num, &den, &p.Status, &p.Incomplete, &p.Suppressed)
+		var value, num, den *float64
+		var d [3]int
+		err := row.Scan(&period, &value, &num, &den, &d[0], &d[1], &d[2], &p.Status, &p.Incomplete, &p.Suppressed)
 		p.Period = period.Format(time.DateOnly)
-		p.Value = numberOf(value)
+		p.Value = numberOf(published(value, d[0]))
 		if ind.Kind == Rate {
-			p.Numerator, p.Denominator = optNumber{numberOf(num)}, optNumber{numberOf(den)}
+			p.Numerator, p.Denominator = optNumber{numberOf(published(num, d[1]))}, optNumber{numberOf(published(den, d[2]))}
 		}
 		return p, err
 	})

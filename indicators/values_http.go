@@ -27,7 +27,8 @@ LIMIT 1`
 // published cell where it has one: an area without a cell is a row too,
 // so a table of all Gemeinden has all Gemeinden.
 const sqlValues = `
-SELECT a.code, a.name, pc.value::text, pc.numerator::text, pc.denominator::text,
+SELECT a.code, a.name, pc.value, pc.numerator, pc.denominator,
+	coalesce(pc.decimals, 0), coalesce(pc.numerator_decimals, 0), coalesce(pc.denominator_decimals, 0),
 	pc.status, coalesce(pc.incomplete, false), pc.suppressed
 FROM area a
 LEFT JOIN ` + sqlPublished + ` pc ON pc.area_id = a.id AND pc.indicator = @key AND pc.period = @period::date
@@ -41,11 +42,18 @@ type valueRow struct {
 	Value, Numerator, Denominator *string
 	Status, Suppressed            *string
 	Incomplete                    bool
+
+	value, numerator, denominator *float64
+	decimals                      [3]int
 }
 
 func (v *valueRow) scan(rows pgx.Rows) error {
-	return rows.Scan(&v.Code, &v.Name, &v.Value, &v.Numerator, &v.Denominator,
-		&v.Status, &v.Incomplete, &v.Suppressed)
+	err := rows.Scan(&v.Code, &v.Name, &v.value, &v.numerator, &v.denominator,
+		&v.decimals[0], &v.decimals[1], &v.decimals[2], &v.Status, &v.Incomplete, &v.Suppressed)
+	v.Value = published(v.value, v.decimals[0])
+	v.Numerator = published(v.numerator, v.decimals[1])
+	v.Denominator = published(v.denominator, v.decimals[2])
+	return err
 }
 
 // values answers /indicators/{key}/values: the indicator for every area of
