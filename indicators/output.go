@@ -238,14 +238,15 @@ func outToday(day *time.Time) time.Time {
 	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// changeUnit labels a change: a difference of percentages is in
-// percentage points.
-func changeUnit(unit string) string {
-	switch strings.TrimSpace(unit) {
-	case "%", "Prozent":
+// changeUnit labels a change of the indicator: a difference of
+// percentages (unit % or a rate × 100 without a unit) is in percentage
+// points, others are in the indicator's unit.
+func changeUnit(ind Indicator) string {
+	switch u := strings.TrimSpace(ind.Unit); {
+	case u == "%" || u == "Prozent" || (u == "" && ind.Kind == Rate && ind.Scale == 100):
 		return "Prozentpunkte"
 	}
-	return unit
+	return ind.Unit
 }
 
 // appendJSONString appends s as a JSON string. Text from the database is

@@ -319,7 +319,7 @@ func (o *outputs) profileEntries(r *http.Request, args pgx.NamedArgs, ids []int6
 		}
 		e.Title, e.Unit, e.Category, e.Polarity, e.Kind, e.Decimals =
 			ind.Title, ind.Unit, ind.Category, ind.Polarity, ind.Kind, ind.Decimals
-		e.ChangeUnit = changeUnit(ind.Unit)
+		e.ChangeUnit = changeUnit(ind)
 		for _, role := range append([]string{"parent"}, comparisonLevels...) {
 			e.Comparison[role] = nil
 			if id, ok := compared[role]; ok {

@@ -177,3 +177,21 @@ einwohner <nil> missing <nil> | - - 3535 - | -/0 | - | <nil> Personen`},
 		t.Errorf("/areas/kreis/01002: %+v", area)
 	}
 }
+
+func TestChangeUnit(t *testing.T) {
+	for _, tt := range []struct {
+		ind  Indicator
+		want string
+	}{
+		{Indicator{Unit: "%", Kind: Rate, Scale: 100}, "Prozentpunkte"},
+		{Indicator{Unit: "Prozent", Kind: Value}, "Prozentpunkte"},
+		{Indicator{Kind: Rate, Scale: 100}, "Prozentpunkte"},
+		{Indicator{Unit: "je 1.000 Einwohner", Kind: Rate, Scale: 1000}, "je 1.000 Einwohner"},
+		{Indicator{Kind: Rate, Scale: 1000}, ""},
+		{Indicator{Unit: "Personen", Kind: Count}, "Personen"},
+	} {
+		if got := changeUnit(tt.ind); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.ind, got, tt.want)
+		}
+	}
+}
