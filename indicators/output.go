@@ -228,8 +228,7 @@ func dayText(t *time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-// today is the date the database takes for "today" when no datetime is
-// given, for headers and file names.
+// outToday is the day asked for, or today, for messages.
 func outToday(day *time.Time) time.Time {
 	if day != nil {
 		return *day

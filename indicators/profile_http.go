@@ -152,8 +152,9 @@ func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 	area := profileArea{Level: l.Name, Code: code}
 	var id int64
 	var from, to *time.Time
+	var boundaries time.Time
 	args := pgx.NamedArgs{"level": l.Name, "code": code, "day": day}
-	err = o.store.pool.QueryRow(ctx, sqlSeriesArea, args).Scan(&id, &area.Name, &from, &to)
+	err = o.store.pool.QueryRow(ctx, sqlSeriesArea, args).Scan(&id, &area.Name, &from, &to, &boundaries)
 	if errors.Is(err, pgx.ErrNoRows) {
 		web.NotFound(w, r, fmt.Sprintf("Level %q has no area %q valid on %s.", l.Name, code, outToday(day).Format(time.DateOnly)))
 		return
@@ -195,14 +196,10 @@ func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 		Periods    []string                `json:"periods"`
 		Comparison map[string]*profileArea `json:"comparison"`
 		Indicators []profileEntry          `json:"indicators"`
-	}{Area: area, Period: optDay(period), Datetime: outToday(day).Format(time.DateOnly), Periods: periods,
+	}{Area: area, Period: optDay(period), Datetime: boundaries.Format(time.DateOnly), Periods: periods,
 		Comparison: map[string]*profileArea{}, Indicators: []profileEntry{}}
 
-	geoPeriod := geo.Period{}
-	if day != nil {
-		geoPeriod = geo.On(*day)
-	}
-	parents, err := o.store.areas.Parents(ctx, id, geoPeriod)
+	parents, err := o.store.areas.Parents(ctx, id, geo.On(boundaries))
 	if err != nil {
 		o.fail(w, r, fmt.Errorf("profile of %s/%s: %w", l.Name, code, err))
 		return

@@ -11,9 +11,10 @@ import (
 	"github.com/sozialatlas/sozialatlas/geo/web"
 )
 
-// sqlSeriesArea picks the version of the area valid on the day.
+// sqlSeriesArea picks the version of the area valid on the day, and says
+// the day (the database's today when not given).
 const sqlSeriesArea = `
-SELECT a.id, a.name, a.valid_from, a.valid_to FROM area a
+SELECT a.id, a.name, a.valid_from, a.valid_to, coalesce(@day::date, current_date) FROM area a
 WHERE a.level = @level AND a.code = @code AND ` + sqlValidOn + `
 ORDER BY a.valid_from DESC NULLS LAST, a.id DESC
 LIMIT 1`
@@ -116,8 +117,9 @@ func (o *outputs) series(w http.ResponseWriter, r *http.Request) {
 	area := seriesArea{Level: l.Name, Code: code}
 	var id int64
 	var from, to *time.Time
+	var boundaries time.Time
 	args := pgx.NamedArgs{"level": l.Name, "code": code, "day": day, "key": ind.Key}
-	err = o.store.pool.QueryRow(ctx, sqlSeriesArea, args).Scan(&id, &area.Name, &from, &to)
+	err = o.store.pool.QueryRow(ctx, sqlSeriesArea, args).Scan(&id, &area.Name, &from, &to, &boundaries)
 	if errors.Is(err, pgx.ErrNoRows) {
 		web.NotFound(w, r, fmt.Sprintf("Level %q has no area %q valid on %s.", l.Name, code, outToday(day).Format(time.DateOnly)))
 		return
@@ -160,10 +162,10 @@ func (o *outputs) series(w http.ResponseWriter, r *http.Request) {
 			Area      seriesArea    `json:"area"`
 			Datetime  string        `json:"datetime"`
 			Series    []seriesPoint `json:"series"`
-		}{ind, area, outToday(day).Format(time.DateOnly), points})
+		}{ind, area, boundaries.Format(time.DateOnly), points})
 		return
 	}
-	o.seriesTable(w, r, mt, ind, area, outToday(day), points)
+	o.seriesTable(w, r, mt, ind, area, boundaries, points)
 }
 
 // seriesTable writes a series as CSV or XLSX: Stichtag, Wert, Status,

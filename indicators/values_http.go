@@ -2,6 +2,7 @@ package indicators
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +15,11 @@ import (
 )
 
 // sqlValuesPeriod finds the period asked for, or without one the latest,
-// with cells at areas of the level valid on the day. It walks the cell
-// index backwards and stops at the first match.
+// with cells at areas of the level valid on the day, and the day (the
+// database's today when not given). It walks the cell index backwards and
+// stops at the first match.
 const sqlValuesPeriod = `
-SELECT c.period FROM cell c JOIN area a ON a.id = c.area_id
+SELECT c.period, coalesce(@day::date, current_date) FROM cell c JOIN area a ON a.id = c.area_id
 WHERE c.indicator = @key AND a.level = @level AND ` + sqlValidOn + `
 	AND (@period::date IS NULL OR c.period = @period::date)
 ORDER BY c.period DESC
@@ -88,8 +90,8 @@ func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	args := pgx.NamedArgs{"key": ind.Key, "level": l.Name, "day": day, "period": period}
-	var p time.Time
-	err = o.store.pool.QueryRow(ctx, sqlValuesPeriod, args).Scan(&p)
+	var p, boundaries time.Time
+	err = o.store.pool.QueryRow(ctx, sqlValuesPeriod, args).Scan(&p, &boundaries)
 	if errors.Is(err, pgx.ErrNoRows) {
 		in := ""
 		if period != nil {
@@ -108,9 +110,9 @@ func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 	var out valueWriter
 	switch mt {
 	case outMediaJSON:
-		out = &valuesJSON{ind: ind, level: l.Name, period: p, day: outToday(day)}
+		out = &valuesJSON{ind: ind, level: l.Name, period: p, day: boundaries}
 	default:
-		out = &valuesTable{ind: ind, level: l.Name, period: p, day: outToday(day), mt: mt}
+		out = &valuesTable{ind: ind, level: l.Name, period: p, day: boundaries, mt: mt}
 	}
 	rows, err := o.store.pool.Query(ctx, sqlValues, args)
 	if err != nil {
@@ -120,9 +122,9 @@ func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 	defer rows.Close()
 	started := false
 	var v valueRow
+	var scanErr error
 	for rows.Next() {
-		if err := v.scan(rows); err != nil {
-			rows.Close()
+		if scanErr = v.scan(rows); scanErr != nil {
 			break
 		}
 		if !started {
@@ -136,7 +138,8 @@ func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 			o.abort(r, "values", err)
 		}
 	}
-	if err := rows.Err(); err != nil {
+	rows.Close()
+	if err := cmp.Or(rows.Err(), scanErr); err != nil {
 		if !started {
 			o.fail(w, r, fmt.Errorf("values of %s: %w", ind.Key, err))
 			return
