@@ -109,7 +109,7 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 
 	args := pgx.NamedArgs{"level": req.Level, "keys": props.keys, "period": period, "id": req.AreaID,
 		"today": !req.Period.Explicit, "from": req.Period.From, "to": req.Period.To}
-	rows, err := j.store.pool.Query(ctx, sqlJoinPeriods, args)
+	rows, err := j.store.pool.Query(ctx, sqlJoinPeriods, pgx.QueryExecModeExec, args)
 	if err != nil {
 		return nil, fmt.Errorf("join indicators: periods: %w", err)
 	}
@@ -130,7 +130,7 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 		return props, nil
 	}
 	args["keys"], args["periods"] = keys, dates
-	rows, err = j.store.pool.Query(ctx, sqlJoinCells, args)
+	rows, err = j.store.pool.Query(ctx, sqlJoinCells, pgx.QueryExecModeExec, args)
 	if err != nil {
 		return nil, fmt.Errorf("join indicators: %w", err)
 	}

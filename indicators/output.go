@@ -46,6 +46,12 @@ JOIN indicator i ON i.key = c.indicator
 LEFT JOIN indicator ni ON ni.key = i.numerator
 LEFT JOIN indicator di ON di.key = i.denominator)`
 
+// Queries whose best plan depends on their arguments (a period given or
+// not, one level or another) run with pgx.QueryExecModeExec: planned for
+// the values at hand each time. As cached prepared statements PostgreSQL
+// switches them to a generic plan after five runs, which took the values
+// of all Gemeinden from 25 to 60 ms.
+
 // sqlValidOn matches area versions a valid on @day, today when NULL.
 const sqlValidOn = `daterange(a.valid_from, a.valid_to, '[]') @> coalesce(@day::date, current_date)`
 

@@ -91,7 +91,7 @@ func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	args := pgx.NamedArgs{"key": ind.Key, "level": l.Name, "day": day, "period": period}
 	var p, boundaries time.Time
-	err = o.store.pool.QueryRow(ctx, sqlValuesPeriod, args).Scan(&p, &boundaries)
+	err = o.store.pool.QueryRow(ctx, sqlValuesPeriod, pgx.QueryExecModeExec, args).Scan(&p, &boundaries)
 	if errors.Is(err, pgx.ErrNoRows) {
 		in := ""
 		if period != nil {
@@ -114,7 +114,7 @@ func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 	default:
 		out = &valuesTable{ind: ind, level: l.Name, period: p, day: boundaries, mt: mt}
 	}
-	rows, err := o.store.pool.Query(ctx, sqlValues, args)
+	rows, err := o.store.pool.Query(ctx, sqlValues, pgx.QueryExecModeExec, args)
 	if err != nil {
 		o.fail(w, r, fmt.Errorf("values of %s: %w", ind.Key, err))
 		return
