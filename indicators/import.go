@@ -307,6 +307,11 @@ SELECT name FROM level WHERE rank < $1 ORDER BY rank DESC LIMIT 1`
 
 const sqlImportIndicators = `SELECT key, kind, coalesce(numerator, ''), coalesce(denominator, '') FROM indicator`
 
+const sqlGroupParts = `
+SELECT m.indicator, g.total, g.key
+FROM indicator_group g JOIN indicator_group_member m ON m.group_key = g.key
+ORDER BY g.key DESC`
+
 const sqlAreasValidOn = `
 SELECT code, id FROM area
 WHERE level = $1 AND daterange(valid_from, valid_to, '[]') @> $2::date`
@@ -467,6 +472,8 @@ type tableImporter struct {
 	batch int64
 
 	catalogue map[string]importIndicator
+	// partOf maps (member, total) of the additive groups to the group.
+	partOf map[[2]string]string
 	// indicators of the table, in order of first appearance; index is
 	// obsKey.indicator.
 	indicators []string
@@ -515,6 +522,18 @@ func (im *tableImporter) prepare(ctx context.Context) error {
 	im.catalogue = make(map[string]importIndicator, len(list))
 	for _, ind := range list {
 		im.catalogue[ind.key] = ind
+	}
+	rows, err = im.tx.Query(ctx, sqlGroupParts)
+	if err != nil {
+		return fmt.Errorf("import %s: read the groups: %w", im.tab.Path, err)
+	}
+	im.partOf = map[[2]string]string{}
+	var member, total, group string
+	if _, err := pgx.ForEachRow(rows, []any{&member, &total, &group}, func() error {
+		im.partOf[[2]string{member, total}] = group
+		return nil
+	}); err != nil {
+		return fmt.Errorf("import %s: read the groups: %w", im.tab.Path, err)
 	}
 
 	reported := map[string]bool{}
@@ -793,15 +812,18 @@ func (im *tableImporter) validate() {
 		}
 		im.index[k] = int32(i)
 	}
-	// Every rate whose numerator and denominator both come with this table.
+	// Every rate that is a share — its numerator a member of an additive
+	// group whose total is its denominator — with both in this table. Other
+	// rates (density, Jugendquotient) may well exceed 1.
 	for _, key := range slices.Sorted(maps.Keys(im.catalogue)) {
 		rate := im.catalogue[key]
 		if Kind(rate.kind) != Rate {
 			continue
 		}
+		group, share := im.partOf[[2]string{rate.numerator, rate.denominator}]
 		num, okN := im.indIndex[rate.numerator]
 		den, okD := im.indIndex[rate.denominator]
-		if !okN || !okD {
+		if !share || !okN || !okD {
 			continue
 		}
 		for i, c := range cells {
@@ -813,8 +835,8 @@ func (im *tableImporter) validate() {
 				continue
 			}
 			d := cells[j]
-			probs.Add(im.tab.CellProblem(c, fmt.Sprintf("%s %s is above its denominator %s %s (line %d, %s) of the rate %s",
-				rate.numerator, fmtNumber(*c.Value), rate.denominator, fmtNumber(*d.Value), d.Line, d.Ref, key)))
+			probs.Add(im.tab.CellProblem(c, fmt.Sprintf("%s %s is above its whole, %s %s (line %d, %s): the denominator of the share %s and the total of group %s",
+				rate.numerator, fmtNumber(*c.Value), rate.denominator, fmtNumber(*d.Value), d.Line, d.Ref, key, group)))
 		}
 	}
 }
@@ -974,5 +996,5 @@ func (im *tableImporter) summarize() {
 	slices.Sort(without)
 	rep.WithoutData = len(without)
 	without = slices.Compact(without)
-	rep.WithoutDataCodes = without[:min(len(without), maxListed)]
+	rep.WithoutDataCodes = append([]string{}, without[:min(len(without), maxListed)]...)
 }

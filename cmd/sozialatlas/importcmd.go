@@ -57,6 +57,12 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return importChangesCmd(ctx, args[1:], stdout, stderr)
 	case "crosswalk":
 		return importCrosswalkCmd(ctx, args[1:], stdout, stderr)
+	case "indicators":
+		return importIndicatorsCmd(ctx, args[1:], stdout, stderr)
+	case "list":
+		return importListCmd(ctx, args[1:], stdout, stderr)
+	case "revert":
+		return importRevertCmd(ctx, args[1:], stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("import %q: use 'import areas' or 'import scheme'", args[0])}
 }
@@ -98,7 +104,7 @@ func importAreasCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		in.Where = where
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := geo.NewStore(d.pool).ImportAreas(ctx, in)
+		rep, err := areaStore(d.pool).ImportAreas(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -132,7 +138,7 @@ func importSchemeCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	in.Path, in.ValidFrom, in.ValidTo = pos[0], from.t, to.t
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := geo.NewStore(d.pool).ImportScheme(ctx, in)
+		rep, err := areaStore(d.pool).ImportScheme(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -164,7 +170,7 @@ func importChangesCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		return usageError{"import changes: give exactly one FILE"}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := geo.NewStore(d.pool).ImportChanges(ctx, pos[0])
+		rep, err := areaStore(d.pool).ImportChanges(ctx, pos[0])
 		if err != nil {
 			return err
 		}
@@ -190,7 +196,7 @@ func importCrosswalkCmd(ctx context.Context, args []string, stdout, stderr io.Wr
 		return usageError{"import crosswalk: give exactly one FILE"}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := geo.NewStore(d.pool).ImportCrosswalk(ctx, pos[0])
+		rep, err := areaStore(d.pool).ImportCrosswalk(ctx, pos[0])
 		if err != nil {
 			return err
 		}

@@ -58,6 +58,9 @@ commands:
   migrate         bring the database schema up to date (--status lists migrations)
   import areas    import boundaries of one level from GeoJSON, Shapefile, GeoPackage or CSV
   import scheme   import an area scheme (Sozialräume) from a member table
+  import indicators  import a statistical table (CSV, XLSX, GV100AD) as observations
+  import list     list imports; 'import revert ID' undoes an indicator import
+  export          print an indicator's raw values at a level as German CSV
   levels          list levels; 'levels add NAME --title T --rank N' adds one
   demo            load the demo atlas from data/demo
 
@@ -81,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return levelsCmd(ctx, rest, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, rest, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
