@@ -302,9 +302,6 @@ ORDER BY id LIMIT 1`
 
 const sqlLevelRank = `SELECT rank FROM level WHERE name = $1`
 
-const sqlCoarserLevel = `
-SELECT name FROM level WHERE rank < $1 ORDER BY rank DESC LIMIT 1`
-
 const sqlImportIndicators = `SELECT key, kind, coalesce(numerator, ''), coalesce(denominator, '') FROM indicator`
 
 const sqlGroupParts = `
@@ -705,6 +702,9 @@ var defaultParentPrefix = map[string]int{
 	"land": 2, "kreis": 5, "bezirk": 2, "prognoseraum": 4, "bezirksregion": 6,
 }
 
+const sqlCoarserLevels = `
+SELECT name FROM level WHERE rank < $1 ORDER BY rank DESC`
+
 const sqlParentsValidOn = `
 SELECT code FROM area
 WHERE level = $1 AND code = ANY ($2) AND daterange(valid_from, valid_to, '[]') @> $3::date`
@@ -717,6 +717,28 @@ SELECT $1, $2, $3, $4, $5, $6::date,
        $7
 RETURNING valid_to`
 
+// parentRef is a candidate parent of a new area.
+type parentRef struct{ level, code string }
+
+// parentCandidates are the parents a code can name, nearest first: the
+// prefix of the parent level, then — where the digits in between are all
+// zero, the official way of saying "none" (ARS 07000 9999 999: an area of
+// Rheinland-Pfalz in no Kreis) — the prefixes of coarser levels.
+func parentCandidates(code string, levels []string, prefix []int) []parentRef {
+	var out []parentRef
+	for i, l := range levels {
+		p := prefix[i]
+		if p == 0 || len(code) <= p {
+			break
+		}
+		if i > 0 && (p >= prefix[i-1] || strings.Trim(code[p:prefix[i-1]], "0") != "") {
+			break
+		}
+		out = append(out, parentRef{l, code[:p]})
+	}
+	return out
+}
+
 // createAreas creates the areas of unknown codes; false when input
 // problems keep it from doing so.
 func (im *tableImporter) createAreas(ctx context.Context, list []newArea) (bool, error) {
@@ -727,36 +749,52 @@ func (im *tableImporter) createAreas(ctx context.Context, list []newArea) (bool,
 	if rank == nil {
 		return false, fmt.Errorf("import %s: level %q is an area scheme: its areas cannot be created from codes", im.tab.Path, im.set.Level)
 	}
-	var parent string
-	if err := im.tx.QueryRow(ctx, sqlCoarserLevel, *rank).Scan(&parent); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return false, fmt.Errorf("import %s: level %q has no parent level to create areas under", im.tab.Path, im.set.Level)
-		}
+	rows, err := im.tx.Query(ctx, sqlCoarserLevels, *rank)
+	if err != nil {
 		return false, fmt.Errorf("import %s: look up the parent level: %w", im.tab.Path, err)
 	}
-	prefix := im.set.ParentPrefix
-	if prefix == 0 {
-		prefix = defaultParentPrefix[parent]
+	levels, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return false, fmt.Errorf("import %s: look up the parent level: %w", im.tab.Path, err)
 	}
-	if prefix == 0 {
-		return false, fmt.Errorf("import %s: no default code prefix for parents of level %s; give the parent prefix length", im.tab.Path, parent)
+	if len(levels) == 0 {
+		return false, fmt.Errorf("import %s: level %q has no parent level to create areas under", im.tab.Path, im.set.Level)
+	}
+	prefix := make([]int, len(levels))
+	for i, l := range levels {
+		prefix[i] = defaultParentPrefix[l]
+	}
+	if im.set.ParentPrefix > 0 {
+		prefix[0] = im.set.ParentPrefix
+	}
+	if prefix[0] == 0 {
+		return false, fmt.Errorf("import %s: no default code prefix for parents of level %s; give the parent prefix length", im.tab.Path, levels[0])
 	}
 
 	before := im.probs.Len()
-	byDay := map[time.Time][]string{}
-	for _, a := range list {
-		if len(a.code) <= prefix {
-			im.probs.Add(im.tab.AreaProblem(im.tab.Cells[a.cell], fmt.Sprintf("code %q is not longer than the parent prefix (%d characters): no parent %s can be named", a.code, prefix, parent)))
+	candidates := make([][]parentRef, len(list))
+	type lookup struct {
+		level string
+		day   time.Time
+	}
+	wanted := map[lookup][]string{}
+	for i, a := range list {
+		candidates[i] = parentCandidates(a.code, levels, prefix)
+		if len(candidates[i]) == 0 {
+			im.probs.Add(im.tab.AreaProblem(im.tab.Cells[a.cell], fmt.Sprintf("code %q is not longer than the parent prefix (%d characters): no parent %s can be named", a.code, prefix[0], levels[0])))
 			continue
 		}
-		byDay[a.from] = append(byDay[a.from], a.code[:prefix])
+		for _, c := range candidates[i] {
+			k := lookup{c.level, a.from}
+			wanted[k] = append(wanted[k], c.code)
+		}
 	}
 	if im.probs.Len() > before {
 		return false, nil
 	}
-	exists := map[time.Time]map[string]bool{}
-	for day, codes := range byDay {
-		rows, err := im.tx.Query(ctx, sqlParentsValidOn, parent, codes, day)
+	exists := map[lookup]map[string]bool{}
+	for k, codes := range wanted {
+		rows, err := im.tx.Query(ctx, sqlParentsValidOn, k.level, codes, k.day)
 		if err != nil {
 			return false, fmt.Errorf("import %s: look up parents: %w", im.tab.Path, err)
 		}
@@ -764,30 +802,39 @@ func (im *tableImporter) createAreas(ctx context.Context, list []newArea) (bool,
 		if err != nil {
 			return false, fmt.Errorf("import %s: look up parents: %w", im.tab.Path, err)
 		}
-		exists[day] = map[string]bool{}
+		exists[k] = map[string]bool{}
 		for _, c := range found {
-			exists[day][c] = true
+			exists[k][c] = true
 		}
 	}
-	for _, a := range list {
-		if !exists[a.from][a.code[:prefix]] {
+	parents := make([]parentRef, len(list))
+	for i, a := range list {
+		for _, c := range candidates[i] {
+			if exists[lookup{c.level, a.from}][c.code] {
+				parents[i] = c
+				break
+			}
+		}
+		if parents[i].code == "" {
+			first := candidates[i][0]
 			im.probs.Add(im.tab.AreaProblem(im.tab.Cells[a.cell], fmt.Sprintf("unknown %s code %q on the Gebietsstand %s, and its parent %s %q does not exist then either",
-				im.set.Level, a.code, a.from.Format(time.DateOnly), parent, a.code[:prefix])))
+				im.set.Level, a.code, a.from.Format(time.DateOnly), first.level, first.code)))
 		}
 	}
 	if im.probs.Len() > before {
 		return false, nil
 	}
-	for _, a := range list {
+	for i, a := range list {
 		name := a.name
 		if name == "" {
 			name = a.code
 		}
+		p := parents[i]
 		var to *time.Time
-		if err := im.tx.QueryRow(ctx, sqlInsertCreatedArea, im.set.Level, a.code, name, parent, a.code[:prefix], a.from, im.batch).Scan(&to); err != nil {
+		if err := im.tx.QueryRow(ctx, sqlInsertCreatedArea, im.set.Level, a.code, name, p.level, p.code, a.from, im.batch).Scan(&to); err != nil {
 			return false, fmt.Errorf("import %s: create %s %q: %w", im.tab.Path, im.set.Level, a.code, err)
 		}
-		ca := CreatedArea{Code: a.code, Name: name, Parent: parent + " " + a.code[:prefix],
+		ca := CreatedArea{Code: a.code, Name: name, Parent: p.level + " " + p.code,
 			ValidFrom: a.from.Format(time.DateOnly), Line: im.tab.Cells[a.cell].Line}
 		if to != nil {
 			ca.ValidTo = to.Format(time.DateOnly)

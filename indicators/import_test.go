@@ -348,6 +348,44 @@ func TestImportMissingParentIsAnError(t *testing.T) {
 	}
 }
 
+func TestParentCandidates(t *testing.T) {
+	gemeinde := []string{"kreis", "land", "staat"}
+	tests := []struct {
+		code   string
+		levels []string
+		prefix []int
+		want   string
+	}{
+		{"160630105105", gemeinde, []int{5, 2, 0}, "[{kreis 16063}]"},
+		// Rheinland-Pfalz' share of the German-Luxembourg condominium is in
+		// no Kreis: Kreis digits 000.
+		{"070009999999", gemeinde, []int{5, 2, 0}, "[{kreis 07000} {land 07}]"},
+		{"070109999999", gemeinde, []int{5, 2, 0}, "[{kreis 07010}]"},
+		{"01100101", []string{"bezirksregion", "prognoseraum", "bezirk", "gemeinde"}, []int{6, 4, 2, 0}, "[{bezirksregion 011001}]"},
+		{"01000000", []string{"bezirksregion", "prognoseraum", "bezirk", "gemeinde"}, []int{6, 4, 2, 0}, "[{bezirksregion 010000} {prognoseraum 0100} {bezirk 01}]"},
+		{"16063", gemeinde, []int{5, 2, 0}, "[]"},
+		{"123456", []string{"a", "b"}, []int{2, 4}, "[{a 12}]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(parentCandidates(tc.code, tc.levels, tc.prefix)); got != tc.want {
+			t.Errorf("parentCandidates(%s) = %s, want %s", tc.code, got, tc.want)
+		}
+	}
+}
+
+func TestImportCreatesAreaUnderLandWithoutKreis(t *testing.T) {
+	pool, s := impFixture(t)
+	p := impWrite(t, "kuestengewaesser.csv", "area;name;indicator;period;value\n160009999999;Küstengewässer;einwohner;2022-12-31;–\n")
+	rep := impMust(t, s, TableImport{Path: p, Level: "gemeinde", NameColumn: "name", CreateMissingAreas: true})
+	if got := fmt.Sprint(rep.CreatedAreas); got != "[{160009999999 Küstengewässer land 16 2022-12-31  2}]" {
+		t.Fatalf("created: %s", got)
+	}
+	var parent string
+	if err := pool.QueryRow(context.Background(), `SELECT parent_level || ' ' || parent_code FROM area WHERE code = '160009999999'`).Scan(&parent); err != nil || parent != "land 16" {
+		t.Fatalf("parent %q (%v)", parent, err)
+	}
+}
+
 func TestImportRejectsBadFileWhole(t *testing.T) {
 	pool, s := impFixture(t)
 	ctx := context.Background()
@@ -547,19 +585,6 @@ func TestImportIdempotentAndRevert(t *testing.T) {
 		fmt.Sprintf("%d indicators GV100AD_excerpt.txt reverted=true obs=0 areas=0", third.Batch),
 		fmt.Sprintf("%d indicators kiel.csv reverted=false obs=1 areas=0", third.Batch+1),
 	})
-}
-
-func TestRevertRefusesAreaImports(t *testing.T) {
-	pool, s := impFixture(t)
-	var id int64
-	if err := pool.QueryRow(context.Background(), `INSERT INTO import_batch (kind, source) VALUES ('areas', 'VG5000_GEM.shp') RETURNING id`).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	_, err := s.RevertBatch(context.Background(), id)
-	want := fmt.Sprintf("revert batch %d: it is an import of areas (VG5000_GEM.shp); only indicator imports can be reverted", id)
-	if err == nil || err.Error() != want {
-		t.Fatalf("err = %v\nwant %s", err, want)
-	}
 }
 
 func TestRawValues(t *testing.T) {
