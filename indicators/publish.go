@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -82,10 +84,11 @@ type publisher struct {
 }
 
 type catIndicator struct {
-	key, kind                     string
-	combine                       map[string]float64
+	key, kind                      string
+	minCount                       int
+	combine                        map[string]float64
 	numerator, denominator, weight string
-	groups                        []string // keys of groups it is total or member of
+	groups                         []string // keys of groups it is total or member of
 }
 
 type levelInfo struct {
@@ -93,10 +96,18 @@ type levelInfo struct {
 	scheme bool
 }
 
+// publishTraceKey carries a func(step string, took time.Duration) that
+// benchmarks use to see where the time goes.
+type publishTraceKey struct{}
+
 func (p *publisher) exec(ctx context.Context, what, sql string, args ...any) (int64, error) {
+	start := time.Now()
 	tag, err := p.tx.Exec(ctx, sql, args...)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	if trace, ok := ctx.Value(publishTraceKey{}).(func(string, time.Duration)); ok {
+		trace(what, time.Since(start))
 	}
 	return tag.RowsAffected(), nil
 }
@@ -111,6 +122,15 @@ func (p *publisher) run(ctx context.Context, scope PublishScope) error {
 		periods[i] = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	}
 
+	// Sums and joins over a million rows want memory; the setting is local
+	// to the caller's transaction and restored before returning.
+	var workMem string
+	if err := p.tx.QueryRow(ctx, `SELECT current_setting('work_mem')`).Scan(&workMem); err != nil {
+		return fmt.Errorf("work_mem: %w", err)
+	}
+	if _, err := p.exec(ctx, "work_mem", `SELECT set_config('work_mem', '256MB', true)`); err != nil {
+		return err
+	}
 	if _, err := p.exec(ctx, "drop work tables", sqlDropWork); err != nil {
 		return err
 	}
@@ -123,20 +143,16 @@ func (p *publisher) run(ctx context.Context, scope PublishScope) error {
 	if _, err := p.exec(ctx, "scope periods", sqlScopePeriods, periods); err != nil {
 		return err
 	}
-	ownView := sqlOwnView
-	if len(periods) > 0 {
-		ownView += sqlOwnViewPeriods
-	}
-	if _, err := p.exec(ctx, "own cells view", ownView); err != nil {
-		return err
-	}
-	if _, err := p.exec(ctx, "cells view", sqlCellsView); err != nil {
+	if err := p.views(ctx, periods); err != nil {
 		return err
 	}
 	if _, err := p.exec(ctx, "combinations", sqlScopeCombine); err != nil {
 		return err
 	}
 	if _, err := p.exec(ctx, "areas", sqlWorkAreas); err != nil {
+		return err
+	}
+	if _, err := p.exec(ctx, "analyze", `ANALYZE pub_ind, pub_area, pub_up, pub_combine`); err != nil {
 		return err
 	}
 	if _, err := p.exec(ctx, "own non-counts", sqlOwnNonCounts); err != nil {
@@ -166,6 +182,10 @@ func (p *publisher) run(ctx context.Context, scope PublishScope) error {
 				return err
 			}
 		} else if _, err := p.exec(ctx, "sums "+l.name, sqlLevelSums, l.name); err != nil {
+			return err
+		}
+		// pub_w grows level by level; later statements look cells up in it.
+		if _, err := p.exec(ctx, "analyze", `ANALYZE pub_w`); err != nil {
 			return err
 		}
 		if haveCombine {
@@ -248,11 +268,14 @@ func (p *publisher) run(ctx context.Context, scope PublishScope) error {
 	if _, err := p.exec(ctx, "data version", sqlBumpVersion); err != nil {
 		return err
 	}
+	if _, err := p.exec(ctx, "work_mem", `SELECT set_config('work_mem', $1, true)`, workMem); err != nil {
+		return err
+	}
 	return nil
 }
 
 const sqlLoadIndicators = `
-SELECT i.key, i.kind, coalesce(i.combine::text, ''), coalesce(i.numerator, ''),
+SELECT i.key, i.kind, i.min_count, coalesce(i.combine::text, ''), coalesce(i.numerator, ''),
        coalesce(i.denominator, ''), coalesce(i.weight, ''),
        coalesce((SELECT array_agg(g.key ORDER BY g.key) FROM indicator_group g
                  WHERE g.total = i.key
@@ -270,7 +293,7 @@ func (p *publisher) loadCatalogue(ctx context.Context) error {
 	for rows.Next() {
 		var ind catIndicator
 		var combine string
-		if err := rows.Scan(&ind.key, &ind.kind, &combine, &ind.numerator, &ind.denominator, &ind.weight, &ind.groups); err != nil {
+		if err := rows.Scan(&ind.key, &ind.kind, &ind.minCount, &combine, &ind.numerator, &ind.denominator, &ind.weight, &ind.groups); err != nil {
 			return fmt.Errorf("read catalogue: %w", err)
 		}
 		if combine != "" {
@@ -344,6 +367,92 @@ func (p *publisher) widen(keys []string) []string {
 		}
 	}
 	return out
+}
+
+const sqlRevertedBatches = `SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM import_batch WHERE reverted_at IS NOT NULL`
+
+// views creates pub_obs, pub_own and pub_cells with the scope written
+// into them as literals.
+func (p *publisher) views(ctx context.Context, periods []time.Time) error {
+	var reverted []int64
+	if err := p.tx.QueryRow(ctx, sqlRevertedBatches).Scan(&reverted); err != nil {
+		return fmt.Errorf("reverted batches: %w", err)
+	}
+	var common []string
+	if len(reverted) > 0 {
+		ids := make([]string, len(reverted))
+		for i, id := range reverted {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		common = append(common, "o.batch_id NOT IN ("+strings.Join(ids, ", ")+")")
+	}
+	if len(periods) > 0 {
+		days := make([]string, len(periods))
+		for i, t := range periods {
+			days[i] = "'" + t.Format(time.DateOnly) + "'::date"
+		}
+		common = append(common, "o.period IN ("+strings.Join(days, ", ")+")")
+	}
+
+	obs := common
+	if len(p.scoped) < len(p.cat) {
+		obs = append([]string{"o.indicator IN (" + sqlTextList(p.scoped) + ")"}, common...)
+	}
+	// Counts by minimum count, for the primary suppression of own cells.
+	var counts []string
+	byMin := map[int][]string{}
+	for _, k := range p.scoped {
+		if ind := p.cat[k]; ind.kind == string(Count) {
+			counts = append(counts, k)
+			byMin[ind.minCount] = append(byMin[ind.minCount], k)
+		}
+	}
+	own := append([]string{"false"}, common...)
+	if len(counts) > 0 {
+		own[0] = "o.indicator IN (" + sqlTextList(counts) + ")"
+	}
+	mins := make([]int, 0, len(byMin))
+	for m := range byMin {
+		mins = append(mins, m)
+	}
+	sort.Ints(mins)
+	minCount := "0"
+	if len(mins) == 1 {
+		minCount = strconv.Itoa(mins[0])
+	} else if len(mins) > 1 {
+		var b strings.Builder
+		b.WriteString("CASE")
+		for _, m := range mins {
+			fmt.Fprintf(&b, " WHEN o.indicator IN (%s) THEN %d", sqlTextList(byMin[m]), m)
+		}
+		b.WriteString(" END")
+		minCount = b.String()
+	}
+	where := func(conds []string) string {
+		if len(conds) == 0 {
+			return "true"
+		}
+		return strings.Join(conds, "\n  AND ")
+	}
+	for _, v := range []struct{ what, sql string }{
+		{"observations view", fmt.Sprintf(sqlObsView, where(obs))},
+		{"own cells view", fmt.Sprintf(sqlOwnView, minCount, where(own))},
+		{"cells view", sqlCellsView},
+	} {
+		if _, err := p.exec(ctx, v.what, v.sql); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sqlTextList quotes keys as SQL string literals.
+func sqlTextList(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = "'" + strings.ReplaceAll(k, "'", "''") + "'"
+	}
+	return strings.Join(q, ", ")
 }
 
 // sqlLevels orders the levels that have areas: the hierarchy from the

@@ -19,8 +19,8 @@ const sqlDropWork = `
 DROP VIEW IF EXISTS pub_cells;
 DROP VIEW IF EXISTS pub_own;
 DROP VIEW IF EXISTS pub_obs;
-DROP TABLE IF EXISTS pub_ind, pub_per, pub_combine, pub_area, pub_up, pub_osum, pub_w,
-    pub_front, pub_head, pub_sec`
+DROP TABLE IF EXISTS pub_ind, pub_per, pub_combine, pub_area, pub_up, pub_par, pub_osum, pub_w,
+    pub_front, pub_head, pub_rc, pub_sec`
 
 const sqlCreateWork = `
 CREATE TEMP TABLE pub_ind (
@@ -31,7 +31,10 @@ CREATE TEMP TABLE pub_combine (key text NOT NULL, component text NOT NULL, coef 
 CREATE TEMP TABLE pub_area (id bigint PRIMARY KEY, level text NOT NULL, code text NOT NULL);
 CREATE TEMP TABLE pub_up (
     child_id bigint NOT NULL, parent_id bigint NOT NULL, parent_level text NOT NULL,
-    days daterange NOT NULL, c_from date, c_to date, p_from date, p_to date);
+    days daterange NOT NULL, c_from date, c_to date, p_from date, p_to date,
+    -- the parent version was valid all the time the child was: every day
+    -- of the child belongs to it
+    covers boolean NOT NULL);
 CREATE TEMP TABLE pub_w (
     indicator text NOT NULL, area_id bigint NOT NULL, period date NOT NULL, lvl text NOT NULL,
     value double precision, num double precision, den double precision,
@@ -43,6 +46,11 @@ CREATE TEMP TABLE pub_head (
     iter integer NOT NULL, kind text NOT NULL, rel text NOT NULL,
     indicator text NOT NULL, area_id bigint NOT NULL, period date NOT NULL,
     PRIMARY KEY (kind, rel, indicator, area_id, period));
+CREATE TEMP TABLE pub_rc (
+    iter integer, kind text NOT NULL, rel text NOT NULL,
+    h_ind text NOT NULL, h_area bigint NOT NULL, h_period date NOT NULL, h_origin text NOT NULL,
+    role integer NOT NULL, indicator text NOT NULL, area_id bigint NOT NULL, period date NOT NULL,
+    value double precision);
 CREATE TEMP TABLE pub_sec (indicator text NOT NULL, area_id bigint NOT NULL, period date NOT NULL,
     PRIMARY KEY (indicator, area_id, period))`
 
@@ -53,26 +61,29 @@ FROM indicator WHERE key = ANY($1::text[])`
 
 const sqlScopePeriods = `INSERT INTO pub_per SELECT DISTINCT unnest($1::date[])`
 
+// The views over observation are written with the scope as literals
+// (see publisher.views): a filter the planner can estimate, and views
+// simple enough to be flattened, so that lookups of single cells use
+// observation's primary key.
+//
 // pub_obs: the observations that count (not of a reverted batch, in scope).
 // pub_own: own count cells with their primary or source suppression.
-const sqlOwnView = `
+const sqlObsView = `
 CREATE TEMP VIEW pub_obs AS
 SELECT o.indicator, o.area_id, o.period, o.value, o.status
 FROM observation o
-WHERE o.indicator IN (SELECT key FROM pub_ind)
-  AND NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = o.batch_id AND b.reverted_at IS NOT NULL)`
+WHERE %s`
 
-const sqlOwnViewPeriods = `
-  AND o.period IN (SELECT period FROM pub_per)`
-
-const sqlCellsView = `
+const sqlOwnView = `
 CREATE TEMP VIEW pub_own AS
 SELECT o.indicator, o.area_id, o.period, o.value, NULL::double precision AS num,
        NULL::double precision AS den, o.status, false AS incomplete, 'o'::text AS origin,
        CASE WHEN o.status = 'suppressed' THEN 'source'
-            WHEN o.value > 0 AND o.value < i.min_count THEN 'primary' END AS suppressed
-FROM pub_obs o JOIN pub_ind i ON i.key = o.indicator AND i.kind = 'count';
+            WHEN o.value > 0 AND o.value < %s THEN 'primary' END AS suppressed
+FROM observation o
+WHERE %s`
 
+const sqlCellsView = `
 CREATE TEMP VIEW pub_cells AS
 SELECT indicator, area_id, period, value, num, den, status, incomplete, origin, suppressed FROM pub_own
 UNION ALL
@@ -89,11 +100,20 @@ INSERT INTO pub_area SELECT id, level, code FROM area;
 INSERT INTO pub_up
 SELECT c.id, p.id, p.level,
        daterange(c.valid_from, c.valid_to, '[]') * daterange(p.valid_from, p.valid_to, '[]'),
-       c.valid_from, c.valid_to, p.valid_from, p.valid_to
+       c.valid_from, c.valid_to, p.valid_from, p.valid_to,
+       daterange(p.valid_from, p.valid_to, '[]') @> daterange(c.valid_from, c.valid_to, '[]')
 FROM area c JOIN area p ON p.level = c.parent_level AND p.code = c.parent_code
 WHERE daterange(c.valid_from, c.valid_to, '[]') && daterange(p.valid_from, p.valid_to, '[]');
 CREATE INDEX ON pub_up (child_id);
-CREATE INDEX ON pub_up (parent_id)`
+CREATE INDEX ON pub_up (parent_id);
+-- Children per parent version; whole when every child was valid for all
+-- of the parent version's time, so that the count of children valid on a
+-- day of the parent needs no lookup.
+CREATE TEMP TABLE pub_par AS
+SELECT parent_id, count(*) AS n,
+       bool_and(days = daterange(p_from, p_to, '[]')) AS whole
+FROM pub_up GROUP BY parent_id;
+CREATE INDEX ON pub_par (parent_id)`
 
 const sqlOwnNonCounts = `
 INSERT INTO pub_w (indicator, area_id, period, lvl, value, status, origin, suppressed)
@@ -108,15 +128,24 @@ JOIN pub_area a ON a.id = o.area_id`
 // (see PublishScope).
 const sqlOwnSums = `
 CREATE TEMP TABLE pub_osum AS
-SELECT o.indicator, u.parent_id, u.parent_level, o.period,
-       sum(o.value) AS value, count(o.value) AS n,
-       max(greatest(least(o.period, u.c_to), u.c_from)) AS day,
-       bool_or(o.status = 'estimated') AS est, bool_or(o.status = 'provisional') AS prov
-FROM pub_own o
-JOIN pub_up u ON u.child_id = o.area_id AND u.days @> greatest(least(o.period, u.c_to), u.c_from)
-GROUP BY o.indicator, u.parent_id, u.parent_level, o.period`
+SELECT indicator, parent_id, parent_level, period,
+       sum(value) AS value, count(value) AS n, max(day) AS day,
+       bool_or(status = 'estimated') AS est, bool_or(status = 'provisional') AS prov
+FROM (
+    -- children whose parent version covers them: no day to check (and an
+    -- estimate the planner gets right)
+    SELECT o.indicator, u.parent_id, u.parent_level, o.period, o.value, o.status,
+           greatest(least(o.period, u.c_to), u.c_from) AS day
+    FROM pub_own o JOIN pub_up u ON u.child_id = o.area_id AND u.covers
+    UNION ALL
+    SELECT o.indicator, u.parent_id, u.parent_level, o.period, o.value, o.status,
+           greatest(least(o.period, u.c_to), u.c_from)
+    FROM pub_own o JOIN pub_up u ON u.child_id = o.area_id AND NOT u.covers
+     AND u.days @> greatest(least(o.period, u.c_to), u.c_from)
+) x
+GROUP BY indicator, parent_id, parent_level, period`
 
-const sqlAnalyzeWork = `ANALYZE pub_ind, pub_area, pub_up, pub_osum, pub_w`
+const sqlAnalyzeWork = `ANALYZE pub_ind, pub_area, pub_up, pub_par, pub_osum, pub_w`
 
 // sqlStatus folds the statuses of summands: estimated wins over
 // provisional, which wins over derived.
@@ -126,7 +155,7 @@ const sqlStatus = `CASE WHEN g.est THEN 'estimated' WHEN g.prov THEN 'provisiona
 // status) or other cell exists.
 const sqlNoOwnCell = `
   AND NOT EXISTS (SELECT 1 FROM pub_obs o WHERE o.indicator = g.indicator AND o.area_id = g.area_id AND o.period = g.period)
-  AND NOT EXISTS (SELECT 1 FROM pub_w w WHERE w.indicator = g.indicator AND w.area_id = g.area_id AND w.period = g.period)`
+  AND (g.indicator, g.area_id, g.period) NOT IN (SELECT indicator, area_id, period FROM pub_w)`
 
 // sqlLevelSums computes the counts and means of level $1 from its children:
 // own counts (pub_osum) and computed cells of the children that are not
@@ -140,9 +169,10 @@ SELECT g.indicator, g.area_id, g.period, $1,
        CASE WHEN g.kind = 'mean' THEN g.num END,
        CASE WHEN g.kind = 'mean' THEN g.den END,
        ` + sqlStatus + `,
-       g.inc OR g.n < (SELECT count(*) FROM pub_up e WHERE e.parent_id = g.area_id AND e.days @> g.day),
+       g.inc OR g.n < CASE WHEN pp.whole THEN pp.n
+                           ELSE (SELECT count(*) FROM pub_up e WHERE e.parent_id = g.area_id AND e.days @> g.day) END,
        'h'
-FROM (
+FROM pub_par pp JOIN (
     SELECT x.indicator, x.area_id, x.period, i.kind,
            sum(x.value) AS value, sum(x.num) AS num, sum(x.den) AS den,
            sum(x.n) AS n, sum(x.hv) AS hv, max(x.day) AS day,
@@ -169,7 +199,7 @@ FROM (
     ) x
     JOIN pub_ind i ON i.key = x.indicator
     GROUP BY x.indicator, x.area_id, x.period, i.kind
-) g
+) g ON g.area_id = pp.parent_id
 WHERE g.hv > 0` + sqlNoOwnCell
 
 // sqlSchemeSums computes the counts and means of the scheme areas of level

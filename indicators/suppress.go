@@ -93,59 +93,64 @@ FROM (
 ) x
 ON CONFLICT DO NOTHING`
 
-// sqlRelationCells lists the cells of the relations of round $1: the total
-// (role 0) and the summands (role 1), each with value, suppression and
-// area code.
+// sqlRelationTotals records the total cell of each relation of round $1
+// (the relation is dropped when it has none: no value, or not carried for
+// a succession).
+const sqlRelationTotals = `
+INSERT INTO pub_rc (iter, kind, rel, h_ind, h_area, h_period, h_origin, role, indicator, area_id, period, value)
+SELECT $1::integer, h.kind, h.rel, h.indicator, h.area_id, h.period, c.origin, 0, c.indicator, c.area_id, c.period, c.value
+FROM pub_head h
+CROSS JOIN LATERAL (
+    SELECT * FROM pub_cells c
+    WHERE c.indicator = h.indicator AND c.area_id = h.area_id AND c.period = h.period
+    OFFSET 0 -- planned apart, so that the key reaches observation's index
+) c
+WHERE h.iter = $1
+  AND (c.value IS NOT NULL OR c.suppressed = 'source')
+  AND (h.kind <> 'k' OR c.origin = 'k')`
+
+// sqlRelationMembers records the summands of the relations whose totals
+// were just recorded (role 0 rows of round $1 not yet expanded).
+const sqlRelationMembers = `
+INSERT INTO pub_rc (iter, kind, rel, h_ind, h_area, h_period, h_origin, role, indicator, area_id, period, value)
+SELECT h.iter, h.kind, h.rel, h.h_ind, h.h_area, h.h_period, h.h_origin, 1, c.indicator, c.area_id, c.period, c.value
+FROM pub_rc h
+JOIN pub_up u ON u.parent_id = h.h_area
+CROSS JOIN LATERAL (SELECT * FROM pub_cells c WHERE c.indicator = h.h_ind AND c.area_id = u.child_id AND c.period = h.h_period OFFSET 0) c
+WHERE h.role = 0 AND h.iter = $1 AND h.kind = 'h'
+  AND ((h.h_origin <> 'k' AND c.origin <> 'k'
+        AND u.days @> greatest(least(h.h_period, u.c_to), u.c_from)
+        AND (c.value IS NOT NULL OR (h.h_origin = 'o' AND c.suppressed = 'source')))
+    OR (h.h_origin = 'k'
+        AND u.days @> greatest(least(h.h_period, u.p_to), u.p_from)
+        AND c.value IS NOT NULL))
+UNION ALL
+SELECT h.iter, h.kind, h.rel, h.h_ind, h.h_area, h.h_period, h.h_origin, 1, c.indicator, c.area_id, c.period, c.value
+FROM pub_rc h
+JOIN area_member am ON am.group_id = h.h_area
+CROSS JOIN LATERAL (SELECT * FROM pub_cells c WHERE c.indicator = h.h_ind AND c.area_id = am.member_id AND c.period = h.h_period OFFSET 0) c
+WHERE h.role = 0 AND h.iter = $1 AND h.kind = 's' AND c.origin <> 'k'
+  AND (c.value IS NOT NULL OR (h.h_origin = 'o' AND c.suppressed = 'source'))
+UNION ALL
+SELECT h.iter, h.kind, h.rel, h.h_ind, h.h_area, h.h_period, h.h_origin, 1, c.indicator, c.area_id, c.period, c.value
+FROM pub_rc h
+JOIN indicator_group_member gm ON gm.group_key = h.rel
+CROSS JOIN LATERAL (SELECT * FROM pub_cells c WHERE c.indicator = gm.indicator AND c.area_id = h.h_area AND c.period = h.h_period OFFSET 0) c
+WHERE h.role = 0 AND h.iter = $1 AND h.kind = 'g'
+  AND (c.value IS NOT NULL OR (h.h_origin = 'o' AND c.suppressed = 'source'))
+UNION ALL
+SELECT h.iter, h.kind, h.rel, h.h_ind, h.h_area, h.h_period, h.h_origin, 1, c.indicator, c.area_id, c.period, c.value
+FROM pub_rc h
+JOIN area_succession s ON s.successor_id = h.h_area
+CROSS JOIN LATERAL (SELECT * FROM pub_cells c WHERE c.indicator = h.h_ind AND c.area_id = s.predecessor_id AND c.period = h.h_period OFFSET 0) c
+WHERE h.role = 0 AND h.iter = $1 AND h.kind = 'k' AND c.value IS NOT NULL`
+
+// sqlRelationCells lists the cells of the relations of round $1: the
+// total (role 0) and the summands (role 1) with value and area code.
 const sqlRelationCells = `
-WITH h AS (
-    SELECT h.kind, h.rel, h.indicator, h.area_id, h.period, c.origin
-    FROM pub_head h
-    JOIN pub_cells c ON c.indicator = h.indicator AND c.area_id = h.area_id AND c.period = h.period
-    WHERE h.iter = $1
-      AND (c.value IS NOT NULL OR c.suppressed = 'source')
-      AND (h.kind <> 'k' OR c.origin = 'k')
-), m AS (
-    SELECT h.kind, h.rel, h.indicator AS h_ind, h.area_id AS h_area, h.period AS h_period,
-           h.indicator, h.area_id, h.period, 0 AS role
-    FROM h
-    UNION ALL
-    SELECT h.kind, h.rel, h.indicator, h.area_id, h.period, c.indicator, c.area_id, c.period, 1
-    FROM h
-    JOIN pub_up u ON u.parent_id = h.area_id
-    JOIN pub_cells c ON c.indicator = h.indicator AND c.area_id = u.child_id AND c.period = h.period
-    WHERE h.kind = 'h'
-      AND ((h.origin <> 'k' AND c.origin <> 'k'
-            AND u.days @> greatest(least(h.period, u.c_to), u.c_from)
-            AND (c.value IS NOT NULL OR (h.origin = 'o' AND c.suppressed = 'source')))
-        OR (h.origin = 'k'
-            AND u.days @> greatest(least(h.period, u.p_to), u.p_from)
-            AND c.value IS NOT NULL))
-    UNION ALL
-    SELECT h.kind, h.rel, h.indicator, h.area_id, h.period, c.indicator, c.area_id, c.period, 1
-    FROM h
-    JOIN area_member am ON am.group_id = h.area_id
-    JOIN pub_cells c ON c.indicator = h.indicator AND c.area_id = am.member_id AND c.period = h.period
-    WHERE h.kind = 's' AND c.origin <> 'k'
-      AND (c.value IS NOT NULL OR (h.origin = 'o' AND c.suppressed = 'source'))
-    UNION ALL
-    SELECT h.kind, h.rel, h.indicator, h.area_id, h.period, c.indicator, c.area_id, c.period, 1
-    FROM h
-    JOIN indicator_group_member gm ON gm.group_key = h.rel
-    JOIN pub_cells c ON c.indicator = gm.indicator AND c.area_id = h.area_id AND c.period = h.period
-    WHERE h.kind = 'g'
-      AND (c.value IS NOT NULL OR (h.origin = 'o' AND c.suppressed = 'source'))
-    UNION ALL
-    SELECT h.kind, h.rel, h.indicator, h.area_id, h.period, c.indicator, c.area_id, c.period, 1
-    FROM h
-    JOIN area_succession s ON s.successor_id = h.area_id
-    JOIN pub_cells c ON c.indicator = h.indicator AND c.area_id = s.predecessor_id AND c.period = h.period
-    WHERE h.kind = 'k' AND c.value IS NOT NULL
-)
-SELECT m.kind, m.rel, m.h_ind, m.h_area, m.h_period, m.role,
-       m.indicator, m.area_id, m.period, c.value, a.code
-FROM m
-JOIN pub_cells c ON c.indicator = m.indicator AND c.area_id = m.area_id AND c.period = m.period
-JOIN pub_area a ON a.id = m.area_id`
+SELECT r.kind, r.rel, r.h_ind, r.h_area, r.h_period, r.role, r.indicator, r.area_id, r.period, r.value, a.code
+FROM pub_rc r JOIN pub_area a ON a.id = r.area_id
+WHERE r.iter = $1`
 
 // suppressSecondary withholds cells until no relation has exactly one
 // withheld cell, records them in pub_sec and returns how many it withheld.
@@ -220,8 +225,20 @@ func (p *publisher) loadRelations(ctx context.Context, round int, frontier []cel
 	if _, err := p.tx.Exec(ctx, `ANALYZE pub_front`); err != nil {
 		return fmt.Errorf("secondary suppression: %w", err)
 	}
-	if _, err := p.tx.Exec(ctx, sqlRelationHeads, round); err != nil {
-		return fmt.Errorf("secondary suppression: relations: %w", err)
+	for _, step := range []struct{ what, sql string }{
+		{"relations", sqlRelationHeads},
+		{"analyze", `ANALYZE pub_head`},
+		{"relation totals", sqlRelationTotals},
+		{"analyze", `ANALYZE pub_rc`},
+		{"relation members", sqlRelationMembers},
+	} {
+		var args []any
+		if step.what != "analyze" {
+			args = []any{round}
+		}
+		if _, err := p.exec(ctx, "secondary suppression: "+step.what, step.sql, args...); err != nil {
+			return err
+		}
 	}
 	rows, err := p.tx.Query(ctx, sqlRelationCells, round)
 	if err != nil {
