@@ -166,6 +166,11 @@ type TableMapping struct {
 	// Encoding is "utf-8", "windows-1252" or "auto".
 	Encoding string `yaml:"encoding" json:"encoding"`
 	Sheet    string `yaml:"sheet" json:"sheet,omitempty"`
+	// Exclude lists codes in the file that are not areas of the level, such
+	// as the records of Destatis' GV100AD for the German-Luxembourg
+	// condominium and for coastal waters, which belong to no Kreis; their
+	// rows are skipped and counted in the report, never silently dropped.
+	Exclude []string `yaml:"exclude" json:"exclude,omitempty"`
 }
 
 // ColumnMapping maps one column of a wide table to an indicator.

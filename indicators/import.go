@@ -89,6 +89,9 @@ type TableReport struct {
 	Missing     int `json:"missing"`
 
 	CreatedAreas []CreatedArea `json:"created_areas"`
+	// Excluded are the codes the mapping declares not to be areas of the
+	// level whose rows the table had; they were skipped.
+	Excluded []string `json:"excluded,omitempty"`
 	// WithoutData counts areas of the level valid on the Gebietsstand that
 	// the table has no row for (per Gebietsstand); WithoutDataCodes lists
 	// the first of them.
@@ -147,6 +150,9 @@ func (r TableReport) String() string {
 		}
 		fmt.Fprintf(&b, "\n  created areas %d: %s", len(codes), strings.Join(codes, ", "))
 	}
+	if len(r.Excluded) > 0 {
+		fmt.Fprintf(&b, "\n  skipped, not areas of the level (table mapping 'exclude'): %s", strings.Join(r.Excluded, ", "))
+	}
 	if r.WithoutData > 0 {
 		more := ""
 		if r.WithoutData > len(r.WithoutDataCodes) {
@@ -185,6 +191,7 @@ type tableSettings struct {
 	Sheet        string             `json:"sheet,omitempty"`
 	CreateAreas  bool               `json:"create_missing_areas,omitempty"`
 	ParentPrefix int                `json:"parent_prefix,omitempty"`
+	Exclude      []string           `json:"exclude,omitempty"`
 }
 
 func (in TableImport) settings() (tableSettings, error) {
@@ -221,6 +228,7 @@ func (in TableImport) settings() (tableSettings, error) {
 			s.Encoding = m.Encoding
 		}
 		s.Sheet = m.Sheet
+		s.Exclude = slices.Clone(m.Exclude)
 	}
 	set := func(dst *string, v string) {
 		if v != "" {
@@ -349,6 +357,7 @@ func (s *Store) ImportTable(ctx context.Context, in TableImport) (TableReport, e
 		return rep, tab.Problem(0, "", "the table has no values")
 	}
 	applyFactors(tab, set.Factors)
+	rep.Excluded = excludeAreas(tab, set.Exclude)
 	rep.Timings.Read = time.Since(start).Seconds()
 
 	tx, err := s.pool.Begin(ctx)
@@ -425,6 +434,25 @@ const sqlFinishIndicatorBatch = `UPDATE import_batch SET report = $2 WHERE id = 
 
 // applyFactors multiplies the values of columns with a factor (hectares to
 // km²).
+// excludeAreas drops the cells of the codes the mapping declares not to be
+// areas of the level, and returns which of them the table had.
+func excludeAreas(tab *table.Table, codes []string) []string {
+	if len(codes) == 0 {
+		return nil
+	}
+	var found []string
+	tab.Cells = slices.DeleteFunc(tab.Cells, func(c table.Cell) bool {
+		if !slices.Contains(codes, c.Area) {
+			return false
+		}
+		if !slices.Contains(found, c.Area) {
+			found = append(found, c.Area)
+		}
+		return true
+	})
+	return found
+}
+
 func applyFactors(tab *table.Table, factors map[string]float64) {
 	if len(factors) == 0 {
 		return

@@ -8,8 +8,6 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/sozialatlas/sozialatlas/geo"
 )
 
 // sqlGemeindeFloor is the least any GeoJSON service must do for the same
@@ -26,7 +24,7 @@ ORDER BY code`
 // ratio.
 func BenchmarkGemeindeCollection(b *testing.B) {
 	pool := demoDB(b)
-	srv := httptest.NewServer(newRouter(geo.NewStore(pool), serveFlags{maxLimit: 20000}, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(newRouterOn(pool, serveFlags{maxLimit: 20000}, slog.New(slog.DiscardHandler)))
 	defer srv.Close()
 	ctx := context.Background()
 	url := srv.URL + "/collections/gemeinde/items?limit=20000"

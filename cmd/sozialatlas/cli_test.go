@@ -22,7 +22,9 @@ func cli(t *testing.T, dbURL string, args ...string) (string, string, error) {
 
 func TestCommandLine(t *testing.T) {
 	pool := pgtest.NewDB(t)
-	url := pool.Config().ConnString()
+	// ConnString is the configuration the pool was parsed from; the test
+	// database is set on the parsed ConnConfig only.
+	url := pool.Config().ConnString() + " dbname=" + pool.Config().ConnConfig.Database
 	demo := filepath.Join(repoDir(), "data", "demo")
 
 	out, _, err := cli(t, url, "migrate", "--status")

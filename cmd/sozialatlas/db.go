@@ -14,6 +14,8 @@ import (
 
 	"github.com/sozialatlas/sozialatlas/data"
 	"github.com/sozialatlas/sozialatlas/data/pgcluster"
+	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/indicators"
 )
 
 // dbFlags are the database settings every command shares.
@@ -124,4 +126,19 @@ func withDB(ctx context.Context, f dbFlags, stderr io.Writer, logLevel string, f
 	}
 	defer d.close()
 	return fn(d)
+}
+
+// stores returns the area and indicator stores on a pool, wired so that
+// every change to areas republishes indicator cells in the same transaction.
+func stores(pool *pgxpool.Pool) (*geo.Store, *indicators.Store) {
+	areas := geo.NewStore(pool)
+	ind := indicators.NewStore(pool, areas)
+	areas.OnChange(ind.Publish)
+	return areas, ind
+}
+
+// areaStore is stores' area store, for commands that need no more.
+func areaStore(pool *pgxpool.Pool) *geo.Store {
+	areas, _ := stores(pool)
+	return areas
 }

@@ -104,7 +104,7 @@ func importAreasCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		in.Where = where
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := geo.NewStore(d.pool).ImportAreas(ctx, in)
+		rep, err := areaStore(d.pool).ImportAreas(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func importSchemeCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	in.Path, in.ValidFrom, in.ValidTo = pos[0], from.t, to.t
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := geo.NewStore(d.pool).ImportScheme(ctx, in)
+		rep, err := areaStore(d.pool).ImportScheme(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func importChangesCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		return usageError{"import changes: give exactly one FILE"}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := geo.NewStore(d.pool).ImportChanges(ctx, pos[0])
+		rep, err := areaStore(d.pool).ImportChanges(ctx, pos[0])
 		if err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ func importCrosswalkCmd(ctx context.Context, args []string, stdout, stderr io.Wr
 		return usageError{"import crosswalk: give exactly one FILE"}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := geo.NewStore(d.pool).ImportCrosswalk(ctx, pos[0])
+		rep, err := areaStore(d.pool).ImportCrosswalk(ctx, pos[0])
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ func levelsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		levels, err := geo.NewStore(d.pool).Levels(ctx)
+		levels, err := areaStore(d.pool).Levels(ctx)
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func levelsAddCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageError{"levels add: give NAME, --title and a positive --rank"}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		if err := geo.NewStore(d.pool).AddLevel(ctx, geo.Level{Name: pos[0], Title: title, Rank: &rank}); err != nil {
+		if err := areaStore(d.pool).AddLevel(ctx, geo.Level{Name: pos[0], Title: title, Rank: &rank}); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(stdout, "level %s added (rank %d)\n", pos[0], rank)
@@ -72,7 +72,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	return withDB(ctx, db, stderr, "info", func(d *database) error {
-		if err := demo.Load(ctx, geo.NewStore(d.pool), dir, d.log); err != nil {
+		areas, ind := stores(d.pool)
+		if err := demo.Load(ctx, areas, ind, dir, d.log); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintln(stdout, "demo atlas loaded")

@@ -16,6 +16,7 @@ import (
 	"github.com/sozialatlas/sozialatlas/geo"
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
 	"github.com/sozialatlas/sozialatlas/geo/web"
+	"github.com/sozialatlas/sozialatlas/indicators"
 )
 
 type serveFlags struct {
@@ -57,7 +58,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if f.demoDir != "" {
 		// The demo loads without the requests' statement timeout: the
 		// first start imports all of Germany's boundaries.
-		if err := demo.Load(ctx, geo.NewStore(db.pool), f.demoDir, log); err != nil {
+		areas, ind := stores(db.pool)
+		if err := demo.Load(ctx, areas, ind, f.demoDir, log); err != nil {
 			return err
 		}
 	}
@@ -66,9 +68,9 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer pool.Close()
-	store := geo.NewStore(pool)
+	areas, ind := stores(pool)
 
-	handler := newRouter(store, f, log)
+	handler := newRouter(areas, ind, f, log)
 	srv := &http.Server{
 		Addr:              f.addr,
 		Handler:           handler,
@@ -105,7 +107,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 // maxRequestBody bounds request bodies; the API is read-only so far.
 const maxRequestBody = 1 << 20
 
-func newRouter(store *geo.Store, f serveFlags, log *slog.Logger) http.Handler {
+func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.Logger) http.Handler {
 	r := chi.NewRouter()
 	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody))
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
@@ -137,8 +139,11 @@ func newRouter(store *geo.Store, f serveFlags, log *slog.Logger) http.Handler {
 		MaxLimit:    f.maxLimit,
 		BaseURL:     f.baseURL,
 		Logger:      log,
+		Properties:  ind.Join(),
 	})
 	features.Routes(r)
+	ind.MetaRoutes(r, indicators.MetaConfig{Base: web.BaseURL{Public: f.baseURL}, Logger: log})
+	ind.OutputRoutes(r, indicators.OutputConfig{Logger: log})
 	return r
 }
 

@@ -157,16 +157,19 @@ func TestServeWithPrivateCluster(t *testing.T) {
 
 	// First start: creates the cluster, migrates, loads the demo.
 	s := startServer(t, dataDir, "--demo", "data/demo")
-	if n := s.logged("demo areas imported"); n != 7 {
-		t.Errorf("first start imported %d demo files, want 7", n)
+	if n := s.logged("demo areas imported"); n != 9 {
+		t.Errorf("first start imported %d demo area files, want 9", n)
+	}
+	if n := s.logged("demo indicators imported"); n != 3 {
+		t.Errorf("first start imported %d demo tables, want 3", n)
 	}
 	if code, body := get(t, s.url+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz: %d %s", code, body)
 	}
 	var fc featureCollection
-	getJSON(t, s.url+"/collections/gemeinde/items?limit=1", &fc)
+	getJSON(t, s.url+"/collections/gemeinde/items?limit=1&datetime=2021-01-01", &fc)
 	if fc.NumberMatched != 10997 {
-		t.Errorf("gemeinde: %d, want 10997", fc.NumberMatched)
+		t.Errorf("gemeinde on 2021-01-01: %d, want 10997", fc.NumberMatched)
 	}
 	if err := s.stop(t, syscall.SIGTERM); err != nil {
 		t.Errorf("SIGTERM: exit %v, want a clean exit", err)
@@ -179,15 +182,15 @@ func TestServeWithPrivateCluster(t *testing.T) {
 	start := time.Now()
 	s = startServer(t, dataDir, "--demo", "data/demo")
 	t.Logf("second start listened after %s", time.Since(start).Round(time.Millisecond))
-	if n := s.logged("demo areas imported"); n != 0 {
+	if n := s.logged("demo areas imported") + s.logged("demo indicators imported"); n != 0 {
 		t.Errorf("second start imported %d demo files again", n)
 	}
 	if n := s.logged("migration applied"); n != 0 {
 		t.Errorf("second start applied %d migrations again", n)
 	}
 	getJSON(t, s.url+"/collections/kreis/items?limit=1", &fc)
-	if fc.NumberMatched != 401 {
-		t.Errorf("kreis after restart: %d, want 401", fc.NumberMatched)
+	if fc.NumberMatched != 400 {
+		t.Errorf("kreis after restart: %d, want 400", fc.NumberMatched)
 	}
 
 	// A crash (SIGKILL) leaves PostgreSQL running and its pid file behind;

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/indicators"
 )
 
 // Manifest lists what the demo atlas imports, in order.
@@ -21,6 +22,16 @@ type Manifest struct {
 	Areas       []AreaStep `json:"areas"`
 	// Changes are change lists (Gebietsänderungen) applied after the areas.
 	Changes []string `json:"changes"`
+	// Catalogue is the indicator catalogue, loaded after the areas.
+	Catalogue string `json:"catalogue"`
+	// Tables are imported last, by their mapping in the catalogue.
+	Tables []TableStep `json:"tables"`
+}
+
+// TableStep is one indicator table of the demo.
+type TableStep struct {
+	Table              string `json:"table"`
+	CreateMissingAreas bool   `json:"create_missing_areas"`
 }
 
 // AreaStep is one boundary import of the demo.
@@ -90,7 +101,7 @@ func date(s string) (*time.Time, error) {
 
 // Load imports every step of the manifest that has not been imported yet,
 // so an interrupted first start resumes where it stopped.
-func Load(ctx context.Context, store *geo.Store, dir string, log *slog.Logger) error {
+func Load(ctx context.Context, store *geo.Store, ind *indicators.Store, dir string, log *slog.Logger) error {
 	m, err := ReadManifest(dir)
 	if err != nil {
 		return err
@@ -128,6 +139,35 @@ func Load(ctx context.Context, store *geo.Store, dir string, log *slog.Logger) e
 			return fmt.Errorf("demo: %w", err)
 		}
 		log.Info("demo changes applied", "file", file, "created", rep.Created, "closed", rep.Closed)
+	}
+	if m.Catalogue == "" {
+		return nil
+	}
+	cat, err := indicators.ReadCatalogue(filepath.Join(dir, m.Catalogue))
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if rep, err := ind.LoadCatalogue(ctx, cat); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	} else if rep.Changed() {
+		log.Info("demo catalogue loaded", "file", m.Catalogue, "inserted", len(rep.Inserted), "updated", len(rep.Updated))
+	}
+	for _, step := range m.Tables {
+		t, err := cat.Table(step.Table)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		rep, err := ind.ImportTable(ctx, indicators.TableImport{Path: cat.TablePath(t), Mapping: &t,
+			CreateMissingAreas: step.CreateMissingAreas})
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if rep.AlreadyImported != 0 {
+			continue
+		}
+		log.Info("demo indicators imported", "table", step.Table, "observations", rep.Observations,
+			"created_areas", len(rep.CreatedAreas), "without_data", rep.WithoutData,
+			"seconds", fmt.Sprintf("%.2f", rep.Seconds))
 	}
 	return nil
 }
