@@ -646,3 +646,36 @@ func TestWiden(t *testing.T) {
 		}
 	}
 }
+
+func TestPublishMeanAndCombine(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	const p = "2022-12-31"
+	pubFixture(t, pool,
+		pubBatch,
+		pubCount("ew", 3), pubCount("m", 3),
+		`INSERT INTO indicator (key, position, title, category, polarity, kind, combine)
+		 VALUES ('w', 0, 'w', 'Demografie', 'neutral', 'count', '{"ew": 1, "m": -1}')`,
+		`INSERT INTO indicator (key, position, title, category, polarity, kind, weight)
+		 VALUES ('alter', 0, 'alter', 'Demografie', 'neutral', 'mean', 'ew')`,
+		pubArea("kreis", "01001", "", "", "", ""),
+		pubArea("gemeinde", "010010000001", "kreis", "01001", "", ""),
+		pubArea("gemeinde", "010010000002", "kreis", "01001", "", ""),
+		pubObs("ew", "gemeinde", "010010000001", p, p, "100"),
+		pubObs("m", "gemeinde", "010010000001", p, p, "40"),
+		pubObs("alter", "gemeinde", "010010000001", p, p, "40"),
+		pubObs("ew", "gemeinde", "010010000002", p, p, "300"),
+		pubObs("m", "gemeinde", "010010000002", p, p, "150"),
+		pubObs("alter", "gemeinde", "010010000002", p, p, "48"),
+		// Imported where it exists: the combination is not used there.
+		pubObs("w", "gemeinde", "010010000002", p, p, "151"),
+	)
+	publishNow(t, pool)
+	checkCells(t, pool, []cellCase{
+		{"w", "gemeinde", "010010000001", p, p, "60 derived"},
+		{"w", "gemeinde", "010010000002", p, p, "151 measured"},
+		{"w", "kreis", "01001", p, p, "211 derived"},
+		{"alter", "gemeinde", "010010000001", p, p, "40 measured (4000/100)"},
+		// (40×100 + 48×300) / 400, not the mean of 40 and 48.
+		{"alter", "kreis", "01001", p, p, "46 derived (18400/400)"},
+	})
+}
