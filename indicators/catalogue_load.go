@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// LoadCatalogue makes the database's catalogue equal cat and republishes,
-// in one transaction: a catalogue that cannot be loaded changes nothing.
+// LoadCatalogue makes the database's catalogue equal cat and, if that
+// changed anything, republishes, in one transaction: a catalogue that
+// cannot be loaded changes nothing.
 func (s *Store) LoadCatalogue(ctx context.Context, cat *Catalogue) (SyncReport, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -16,6 +17,11 @@ func (s *Store) LoadCatalogue(ctx context.Context, cat *Catalogue) (SyncReport, 
 	rep, err := s.SyncCatalogue(ctx, tx, cat)
 	if err != nil {
 		return rep, err
+	}
+	if !rep.Changed() {
+		// Republishing an unchanged catalogue would only bump the data
+		// version and empty every cache.
+		return rep, nil
 	}
 	if err := s.Publish(ctx, tx); err != nil {
 		return rep, fmt.Errorf("load catalogue %s: %w", cat.Path, err)
