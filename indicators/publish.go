@@ -256,11 +256,24 @@ func (p *publisher) run(ctx context.Context, scope PublishScope) error {
 		}
 	}
 
-	if _, err := p.exec(ctx, "delete old cells", sqlDeleteCells); err != nil {
+	if _, err := p.exec(ctx, "new cells view", sqlNewCells); err != nil {
 		return err
 	}
-	if _, err := p.exec(ctx, "write cells", sqlWriteCells); err != nil {
-		return err
+	var haveCells bool
+	if err := p.tx.QueryRow(ctx, sqlHaveCells).Scan(&haveCells); err != nil {
+		return fmt.Errorf("published cells: %w", err)
+	}
+	if !haveCells {
+		if _, err := p.exec(ctx, "write cells", sqlWriteCells); err != nil {
+			return err
+		}
+	} else {
+		if _, err := p.exec(ctx, "delete changed cells", sqlDeleteCells); err != nil {
+			return err
+		}
+		if _, err := p.exec(ctx, "write changed cells", sqlWriteCellsOnConflict); err != nil {
+			return err
+		}
 	}
 	if _, err := p.exec(ctx, "drop work tables", sqlDropWork); err != nil {
 		return err

@@ -16,6 +16,7 @@ package indicators
 // reads them from observation where needed.
 
 const sqlDropWork = `
+DROP VIEW IF EXISTS pub_new;
 DROP VIEW IF EXISTS pub_cells;
 DROP VIEW IF EXISTS pub_own;
 DROP VIEW IF EXISTS pub_obs;
@@ -362,19 +363,50 @@ WHERE i.key = w.indicator AND i.kind IN ('rate', 'mean')
   AND s.indicator IN (i.numerator, i.denominator, i.weight)
   AND s.area_id = w.area_id AND s.period = w.period`
 
-const sqlDeleteCells = `
-DELETE FROM cell c
-WHERE c.indicator IN (SELECT key FROM pub_ind)
-  AND (NOT EXISTS (SELECT 1 FROM pub_per) OR c.period IN (SELECT period FROM pub_per))`
-
-const sqlWriteCells = `
-INSERT INTO cell (indicator, area_id, period, value, numerator, denominator, status, incomplete, suppressed)
-SELECT o.indicator, o.area_id, o.period, o.value, NULL, NULL, o.status, false,
-       coalesce(o.suppressed, CASE WHEN s.indicator IS NOT NULL THEN 'secondary' END)
+// pub_new is the new content of cell within the scope. Only cells that
+// changed are written: a re-import of the same data, or a Publish after a
+// small import, leaves the table (and its indexes) alone.
+const sqlNewCells = `
+CREATE TEMP VIEW pub_new AS
+SELECT o.indicator, o.area_id, o.period, o.value, NULL::double precision AS numerator,
+       NULL::double precision AS denominator, o.status, false AS incomplete,
+       coalesce(o.suppressed, CASE WHEN s.indicator IS NOT NULL THEN 'secondary' END) AS suppressed
 FROM pub_own o
 LEFT JOIN pub_sec s ON s.indicator = o.indicator AND s.area_id = o.area_id AND s.period = o.period
 UNION ALL
 SELECT indicator, area_id, period, value, num, den, status, incomplete, suppressed
 FROM pub_w`
+
+const sqlDeleteCells = `
+DELETE FROM cell c
+WHERE c.indicator IN (SELECT key FROM pub_ind)
+  AND (NOT EXISTS (SELECT 1 FROM pub_per) OR c.period IN (SELECT period FROM pub_per))
+  AND NOT EXISTS (
+      SELECT 1 FROM pub_new n
+      WHERE n.indicator = c.indicator AND n.area_id = c.area_id AND n.period = c.period
+        AND n.value IS NOT DISTINCT FROM c.value
+        AND n.numerator IS NOT DISTINCT FROM c.numerator
+        AND n.denominator IS NOT DISTINCT FROM c.denominator
+        AND n.status = c.status AND n.incomplete = c.incomplete
+        AND n.suppressed IS NOT DISTINCT FROM c.suppressed)`
+
+// sqlHaveCells says whether cell holds anything in scope; into an empty
+// scope the cells are simply inserted, which is much faster than the
+// conflict check.
+const sqlHaveCells = `
+SELECT EXISTS (
+    SELECT 1 FROM cell c
+    WHERE c.indicator IN (SELECT key FROM pub_ind)
+      AND (NOT EXISTS (SELECT 1 FROM pub_per) OR c.period IN (SELECT period FROM pub_per)))`
+
+// sqlWriteCells adds the new and changed cells: after sqlDeleteCells, a
+// key still in cell holds its new content already.
+const sqlWriteCells = `
+INSERT INTO cell (indicator, area_id, period, value, numerator, denominator, status, incomplete, suppressed)
+SELECT n.indicator, n.area_id, n.period, n.value, n.numerator, n.denominator, n.status, n.incomplete, n.suppressed
+FROM pub_new n`
+
+const sqlWriteCellsOnConflict = sqlWriteCells + `
+ON CONFLICT (indicator, period, area_id) DO NOTHING`
 
 const sqlBumpVersion = `UPDATE data_version SET version = version + 1, changed = now()`
