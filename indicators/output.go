@@ -2,7 +2,6 @@ package indicators
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sozialatlas/sozialatlas/geo"
 	"github.com/sozialatlas/sozialatlas/geo/web"
@@ -201,20 +199,9 @@ func (o *outputs) level(w http.ResponseWriter, r *http.Request, name string) (ge
 	return l, true
 }
 
-// fail answers a store error: 503 while the database cannot be reached,
-// nothing for a client that went away, 500 otherwise.
+// fail answers a store error (see web.Fail).
 func (o *outputs) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var connErr *pgconn.ConnectError
-	switch {
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		o.log.InfoContext(r.Context(), "client went away", "request_id", web.RequestIDFrom(r.Context()))
-	case errors.As(err, &connErr):
-		o.log.ErrorContext(r.Context(), "database unreachable",
-			"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())
-		web.Unavailable(w, r, "The database is not reachable right now; try again shortly.")
-	default:
-		web.InternalError(w, r, o.log, err)
-	}
+	web.Fail(w, r, o.log, err)
 }
 
 // abort ends an answer that is under way after an error: logged, and the

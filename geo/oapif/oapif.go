@@ -5,7 +5,6 @@
 package oapif
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sozialatlas/sozialatlas/geo"
 	"github.com/sozialatlas/sozialatlas/geo/crs"
@@ -167,18 +165,7 @@ func (h *Handler) level(w http.ResponseWriter, r *http.Request) (geo.Level, bool
 	return l, true
 }
 
-// fail answers a store error: 503 while the database cannot be reached,
-// nothing for a client that went away, 500 otherwise.
+// fail answers a store error (see web.Fail).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var connErr *pgconn.ConnectError
-	switch {
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		h.log.InfoContext(r.Context(), "client went away", "request_id", web.RequestIDFrom(r.Context()))
-	case errors.As(err, &connErr):
-		h.log.ErrorContext(r.Context(), "database unreachable",
-			"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())
-		web.Unavailable(w, r, "The database is not reachable right now; try again shortly.")
-	default:
-		web.InternalError(w, r, h.log, err)
-	}
+	web.Fail(w, r, h.log, err)
 }
