@@ -56,8 +56,15 @@ type ChangeHook func(ctx context.Context, tx pgx.Tx) error
 // OnChange sets the hook; it is meant to be called once while wiring.
 func (s *Store) OnChange(h ChangeHook) { s.changed = h }
 
+// sqlAnalyzeAreas refreshes the planner's statistics after an import: a
+// bulk load leaves them describing the table before it.
+const sqlAnalyzeAreas = `ANALYZE area, area_succession`
+
 // commit runs the change hook and commits.
 func (s *Store) commit(ctx context.Context, tx pgx.Tx, what string) error {
+	if _, err := tx.Exec(ctx, sqlAnalyzeAreas); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	if s.changed != nil {
 		if err := s.changed(ctx, tx); err != nil {
 			return fmt.Errorf("%s: %w", what, err)

@@ -69,11 +69,26 @@ func (s *Store) Publish(ctx context.Context, tx pgx.Tx) error {
 // day of the summed children).
 func (s *Store) PublishScope(ctx context.Context, tx pgx.Tx, scope PublishScope) error {
 	p := &publisher{tx: tx}
+	// Fresh statistics of the observations let the planner size the work
+	// tables; afterwards those of the cells keep the readers' plans right
+	// (without them every table looks one row long after a bulk import, and
+	// the values of all Gemeinden took seconds instead of milliseconds).
+	if _, err := tx.Exec(ctx, sqlAnalyzeObservations); err != nil {
+		return fmt.Errorf("publish cells: %w", err)
+	}
 	if err := p.run(ctx, scope); err != nil {
+		return fmt.Errorf("publish cells: %w", err)
+	}
+	if _, err := tx.Exec(ctx, sqlAnalyzeCells); err != nil {
 		return fmt.Errorf("publish cells: %w", err)
 	}
 	return nil
 }
+
+const (
+	sqlAnalyzeObservations = `ANALYZE observation`
+	sqlAnalyzeCells        = `ANALYZE cell`
+)
 
 type publisher struct {
 	tx pgx.Tx
