@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,6 +70,23 @@ func TestCommandLine(t *testing.T) {
 	out, _, err = cli(t, url, "levels")
 	if err != nil || !strings.Contains(out, "ortsteil") || !strings.Contains(out, "Ortsteile") {
 		t.Errorf("levels: %v\n%s", err, out)
+	}
+
+	catalogue := filepath.Join(demo, "catalogue.yaml")
+	out, _, err = cli(t, url, "catalogue", "load", catalogue)
+	if err != nil || !strings.Contains(out, "added einwohner, einwohner_maennlich") {
+		t.Errorf("catalogue load: %v\n%s", err, out)
+	}
+	out, _, err = cli(t, url, "catalogue", "load", catalogue)
+	if err != nil || !strings.Contains(out, "catalogue unchanged (23 indicators)") {
+		t.Errorf("catalogue load again: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("indicators:\n  - key: x\n    kind: quota\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err = cli(t, url, "catalogue", "load", bad); err == nil || !strings.Contains(err.Error(), `indicator "x"`) {
+		t.Errorf("a bad catalogue: %v", err)
 	}
 
 	if _, _, err := cli(t, url, "frobnicate"); err == nil || exitCode(err) != 2 {

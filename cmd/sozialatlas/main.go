@@ -7,6 +7,12 @@
 //	sozialatlas migrate  [--status]        bring the schema up to date
 //	sozialatlas import areas FILE [flags]  import boundaries of one level
 //	sozialatlas import scheme FILE [flags] import an area scheme (Sozialräume)
+//	sozialatlas import changes FILE        apply a change list (Gebietsänderungen)
+//	sozialatlas import crosswalk FILE      weights for a boundary reform
+//	sozialatlas import indicators FILE     import a statistical table
+//	sozialatlas import list | revert ID    list or undo imports
+//	sozialatlas catalogue load FILE        load the indicator catalogue
+//	sozialatlas export [flags]             raw values of an indicator as CSV
 //	sozialatlas levels   [add NAME ...]    list or add levels
 //	sozialatlas demo     [--dir DIR]       load the demo atlas
 //
@@ -58,9 +64,12 @@ commands:
   migrate         bring the database schema up to date (--status lists migrations)
   import areas    import boundaries of one level from GeoJSON, Shapefile, GeoPackage or CSV
   import scheme   import an area scheme (Sozialräume) from a member table
+  import changes  apply a change list (Gebietsänderungen): mergers, re-keyings
+  import crosswalk  import weights (e.g. population shares) for a boundary reform
   import indicators  import a statistical table (CSV, XLSX, GV100AD) as observations
   import list     list imports; 'import revert ID' undoes an indicator import
   export          print an indicator's raw values at a level as German CSV
+  catalogue load  load an indicator catalogue (YAML) and republish
   levels          list levels; 'levels add NAME --title T --rank N' adds one
   demo            load the demo atlas from data/demo
 
@@ -84,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return levelsCmd(ctx, rest, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, rest, stdout, stderr)
+	case "catalogue":
+		return catalogueCmd(ctx, rest, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
