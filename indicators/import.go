@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -61,6 +62,9 @@ type TableImport struct {
 	Decimal  string
 	Encoding string
 	Sheet    string
+	// Delimiter of a CSV file, one character; "" detects it (or the
+	// mapping's).
+	Delimiter string
 }
 
 // TableReport tells what an import did, or with Check would do.
@@ -189,6 +193,7 @@ type tableSettings struct {
 	Decimal      string             `json:"decimal,omitempty"`
 	Encoding     string             `json:"encoding,omitempty"`
 	Sheet        string             `json:"sheet,omitempty"`
+	Delimiter    string             `json:"delimiter,omitempty"`
 	CreateAreas  bool               `json:"create_missing_areas,omitempty"`
 	ParentPrefix int                `json:"parent_prefix,omitempty"`
 	Exclude      []string           `json:"exclude,omitempty"`
@@ -228,6 +233,7 @@ func (in TableImport) settings() (tableSettings, error) {
 			s.Encoding = m.Encoding
 		}
 		s.Sheet = m.Sheet
+		s.Delimiter = m.Delimiter
 		s.Exclude = slices.Clone(m.Exclude)
 	}
 	set := func(dst *string, v string) {
@@ -257,6 +263,10 @@ func (in TableImport) settings() (tableSettings, error) {
 	set(&s.Decimal, in.Decimal)
 	set(&s.Encoding, in.Encoding)
 	set(&s.Sheet, in.Sheet)
+	set(&s.Delimiter, in.Delimiter)
+	if n := utf8.RuneCountInString(s.Delimiter); n > 1 {
+		return s, fmt.Errorf("import indicators: delimiter %q: give one character", s.Delimiter)
+	}
 	s.CreateAreas, s.ParentPrefix = in.CreateMissingAreas, in.ParentPrefix
 
 	switch {
@@ -278,6 +288,9 @@ func (in TableImport) settings() (tableSettings, error) {
 
 func (s tableSettings) options() table.Options {
 	o := table.Options{Format: s.Format, Encoding: s.Encoding, Sheet: s.Sheet, Placeholders: s.Placeholders, Layout: s.Layout}
+	if s.Delimiter != "" {
+		o.Delimiter, _ = utf8.DecodeRuneInString(s.Delimiter)
+	}
 	if s.Decimal != "" {
 		o.Decimal = s.Decimal[0]
 	}

@@ -75,6 +75,7 @@ func importIndicatorsCmd(ctx context.Context, args []string, stdout, stderr io.W
 	fs.Var(&placeholders, "placeholder", "a value meaning 'no value', e.g. -9999 (repeatable)")
 	fs.StringVar(&in.Decimal, "decimal", "", "decimal separator , or . (default: detected)")
 	fs.StringVar(&in.Encoding, "encoding", "", "text encoding (UTF-8, windows-1252; default: detected)")
+	fs.StringVar(&in.Delimiter, "delimiter", "", "CSV delimiter, e.g. ';' (default: detected from the header)")
 	fs.StringVar(&in.Sheet, "sheet", "", "XLSX sheet (default: the first)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	pos, err := parse(fs, args)

@@ -31,7 +31,10 @@ func readCSV(path string, opts Options) (*Dataset, error) {
 	if err != nil {
 		return nil, &Error{Path: path, Reason: err.Error()}
 	}
-	comma := csvDelimiter(text)
+	comma := opts.Delimiter
+	if comma == 0 {
+		comma = csvDelimiter(text)
+	}
 
 	r := csvReader(text, comma)
 	header, err := r.Read()

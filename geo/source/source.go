@@ -60,6 +60,8 @@ type Options struct {
 	// Encoding overrides the attribute encoding ("UTF-8", "ISO-8859-1",
 	// "windows-1252"); "" uses the file's own statement (.cpg) or UTF-8.
 	Encoding string
+	// Delimiter of a CSV file; 0 detects it from the header.
+	Delimiter rune
 }
 
 // Problem returns an input error about one feature (or CSV line) of the

@@ -47,7 +47,7 @@ func (r row) cell(i int) (string, bool) {
 // readCSV reads a delimited text file with geo/source's reader, which
 // detects delimiter and encoding.
 func readCSV(path string, opts Options) (*grid, error) {
-	ds, err := source.Open(path, source.Options{Encoding: opts.Encoding})
+	ds, err := source.Open(path, source.Options{Encoding: opts.Encoding, Delimiter: opts.Delimiter})
 	if err != nil {
 		return nil, err
 	}

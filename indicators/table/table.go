@@ -126,6 +126,8 @@ type Options struct {
 	Sheet string
 	// Decimal separator, ',' or '.'; 0 detects it from the file.
 	Decimal byte
+	// Delimiter of a CSV file; 0 detects it.
+	Delimiter rune
 	// Placeholders are values that mean "no value" in this file (-9999).
 	Placeholders []string
 	Layout       Layout
