@@ -264,3 +264,34 @@ func TestGDALReadsJoinedIndicators(t *testing.T) {
 		t.Errorf("ogrinfo lacks dichte or the status field:\n%s", out)
 	}
 }
+
+// TestPublishedTotals compares the sums from below with published figures:
+// Germany's population on 31.12.2018 (Destatis: 83,019,213) from the 401
+// Kreise, and on 31.12.2022 the sum over all Gemeinden of the
+// Gemeindeverzeichnis (84,358,845). The 2022 sum is flagged incomplete: the
+// 44 Gemeinden that merged away between 2021 and 2023 are still valid in the
+// demo (no boundary data says when they ended) and have no row.
+func TestPublishedTotals(t *testing.T) {
+	srv, _ := demoServer(t)
+	for _, tc := range []struct {
+		period     string
+		want       float64
+		incomplete bool
+	}{{"2018-12-31", 83019213, false}, {"2022-12-31", 84358845, true}} {
+		d := values(t, srv.URL, "einwohner", "level=staat&period="+tc.period)
+		if len(d.Rows) != 1 || d.Rows[0].Value == nil || *d.Rows[0].Value != tc.want ||
+			d.Rows[0].Status != "derived" || d.Rows[0].Incomplete != tc.incomplete {
+			t.Errorf("Germany %s: %+v, want %.0f derived, incomplete %v", tc.period, d.Rows, tc.want, tc.incomplete)
+		}
+	}
+	d := values(t, srv.URL, "einwohner", "level=kreis&period=2022-12-31")
+	incomplete := 0
+	for _, r := range d.Rows {
+		if r.Incomplete {
+			incomplete++
+		}
+	}
+	if incomplete != 16 {
+		t.Errorf("%d Kreise flagged incomplete in 2022, want the 16 holding the 44 Gemeinden without data", incomplete)
+	}
+}
