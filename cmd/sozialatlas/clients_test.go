@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -279,5 +280,40 @@ func TestQGISReadsTheAPI(t *testing.T) {
 			got.ValidGeometries != 400 || got.CRS != "EPSG:4326" {
 			t.Errorf("page size %s: QGIS saw %+v (codes: %d)", pageSize, got, len(got.Codes))
 		}
+	}
+}
+
+func TestResponsesAreCompressed(t *testing.T) {
+	srv, _ := demoServer(t)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/collections/kreis/items?limit=1000", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", "gzip")
+	// A transport of its own so that Go does not unpack the answer.
+	res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	zipped, _ := io.ReadAll(res.Body)
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", res.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc featureCollection
+	if err := json.Unmarshal(plain, &fc); err != nil || fc.NumberReturned != 400 {
+		t.Errorf("unpacked answer: %d features (%v)", fc.NumberReturned, err)
+	}
+	t.Logf("400 Kreise: %d bytes gzipped, %d plain", len(zipped), len(plain))
+	if len(zipped)*3 > len(plain) {
+		t.Errorf("gzip saved too little: %d of %d bytes", len(zipped), len(plain))
 	}
 }
