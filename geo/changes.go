@@ -82,7 +82,7 @@ func (s *Store) ImportChanges(ctx context.Context, path string) (ChangeReport, e
 		return rep, err
 	}
 
-	tx, err := s.pool.Begin(ctx)
+	tx, err := BeginWrite(ctx, s.pool)
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", path, err)
 	}

@@ -90,7 +90,7 @@ func (s *Store) ImportCrosswalk(ctx context.Context, path string) (CrosswalkRepo
 		}
 	}
 
-	tx, err := s.pool.Begin(ctx)
+	tx, err := BeginWrite(ctx, s.pool)
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", path, err)
 	}

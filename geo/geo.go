@@ -140,3 +140,23 @@ func (s *Store) AddLevel(ctx context.Context, l Level) error {
 	}
 	return nil
 }
+
+// writeLock is the transaction-level advisory lock every writing
+// transaction takes first: imports, reverts and catalogue loads each
+// republish the indicator cells as a whole, and two of them interleaved
+// would publish a mix of both.
+const sqlLockWrites = `SELECT pg_advisory_xact_lock(5161730076)`
+
+// BeginWrite starts a transaction that changes the atlas's data, waiting
+// until no other one runs; the lock ends with the transaction.
+func BeginWrite(ctx context.Context, pool *pgxpool.Pool) (pgx.Tx, error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, sqlLockWrites); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, fmt.Errorf("wait for other writers: %w", err)
+	}
+	return tx, nil
+}

@@ -140,7 +140,7 @@ func (s *Store) ImportAreas(ctx context.Context, in AreaImport) (ImportReport, e
 	}
 	rep.Read = len(ds.Features)
 
-	tx, err := s.pool.Begin(ctx)
+	tx, err := BeginWrite(ctx, s.pool)
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", in.Path, err)
 	}

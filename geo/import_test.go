@@ -592,3 +592,48 @@ func TestImportCrosswalk(t *testing.T) {
 		t.Errorf("share of %s = %v (%v), want 0.5", succ[0], first, err)
 	}
 }
+
+// Writers take turns: an import waits while another writing transaction
+// holds the write lock, and goes through when it ends.
+func TestImportsWaitForOtherWriters(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	s := geo.NewStore(pool)
+	ctx := context.Background()
+	first, err := geo.BeginWrite(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.ImportAreas(ctx, geo.AreaImport{Path: lor(t, "districts.geojson"), Level: "bezirk", CodeField: "id", NameField: "name"})
+		done <- err
+	}()
+	// Wait until the import is seen waiting for the advisory lock.
+	for {
+		var waiting int
+		if err := first.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the import finished while another writer held the lock: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if n := count(t, pool, `SELECT count(*) FROM area`); n != 0 {
+		t.Errorf("%d areas while the import waits", n)
+	}
+	if err := first.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, `SELECT count(*) FROM area WHERE level = 'bezirk'`); n != 12 {
+		t.Errorf("%d Bezirke after the wait, want 12", n)
+	}
+}

@@ -127,7 +127,7 @@ func (s *Store) ImportScheme(ctx context.Context, in SchemeImport) (ImportReport
 		}
 	}
 
-	tx, err := s.pool.Begin(ctx)
+	tx, err := BeginWrite(ctx, s.pool)
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", in.Path, err)
 	}

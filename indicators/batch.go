@@ -93,7 +93,7 @@ const sqlMarkReverted = `UPDATE import_batch SET reverted_at = now() WHERE id = 
 // published again, all in one transaction. Area imports cannot be reverted.
 func (s *Store) RevertBatch(ctx context.Context, id int64) (RevertReport, error) {
 	rep := RevertReport{Batch: id}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := geo.BeginWrite(ctx, s.pool)
 	if err != nil {
 		return rep, fmt.Errorf("revert batch %d: %w", id, err)
 	}

@@ -3,13 +3,15 @@ package indicators
 import (
 	"context"
 	"fmt"
+
+	"github.com/sozialatlas/sozialatlas/geo"
 )
 
 // LoadCatalogue makes the database's catalogue equal cat and, if that
 // changed anything, republishes, in one transaction: a catalogue that
 // cannot be loaded changes nothing.
 func (s *Store) LoadCatalogue(ctx context.Context, cat *Catalogue) (SyncReport, error) {
-	tx, err := s.pool.Begin(ctx)
+	tx, err := geo.BeginWrite(ctx, s.pool)
 	if err != nil {
 		return SyncReport{}, fmt.Errorf("load catalogue %s: %w", cat.Path, err)
 	}

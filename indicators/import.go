@@ -19,6 +19,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sozialatlas/sozialatlas/indicators/table"
+
+	"github.com/sozialatlas/sozialatlas/geo"
 )
 
 // TableImport describes one import of a statistical table. A catalogue
@@ -373,7 +375,7 @@ func (s *Store) ImportTable(ctx context.Context, in TableImport) (TableReport, e
 	rep.Excluded = excludeAreas(tab, set.Exclude)
 	rep.Timings.Read = time.Since(start).Seconds()
 
-	tx, err := s.pool.Begin(ctx)
+	tx, err := geo.BeginWrite(ctx, s.pool)
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", in.Path, err)
 	}
