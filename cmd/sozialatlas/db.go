@@ -137,6 +137,12 @@ func stores(pool *pgxpool.Pool) (*geo.Store, *indicators.Store) {
 	return areas, ind
 }
 
+// indicatorStore is stores' indicator store, for commands that need no more.
+func indicatorStore(pool *pgxpool.Pool) *indicators.Store {
+	_, ind := stores(pool)
+	return ind
+}
+
 // areaStore is stores' area store, for commands that need no more.
 func areaStore(pool *pgxpool.Pool) *geo.Store {
 	areas, _ := stores(pool)

@@ -146,14 +146,19 @@ func importSchemeCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	})
 }
 
-func printReport(w io.Writer, rep geo.ImportReport, asJSON bool) error {
+// printReport prints an import's report as its one-line text or as JSON.
+func printReport(w io.Writer, rep fmt.Stringer, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return printJSON(w, rep)
 	}
 	_, err := fmt.Fprintln(w, rep.String())
 	return err
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func importChangesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -174,13 +179,7 @@ func importChangesCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(rep)
-		}
-		_, err = fmt.Fprintln(stdout, rep.String())
-		return err
+		return printReport(stdout, rep, asJSON)
 	})
 }
 
@@ -200,7 +199,6 @@ func importCrosswalkCmd(ctx context.Context, args []string, stdout, stderr io.Wr
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(stdout, rep.String())
-		return err
+		return printReport(stdout, rep, false)
 	})
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/sozialatlas/sozialatlas/geo"
 	"github.com/sozialatlas/sozialatlas/indicators"
 	"github.com/sozialatlas/sozialatlas/indicators/table"
 )
@@ -119,22 +117,12 @@ func importIndicatorsCmd(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	in.Period, in.Gebietsstand, in.Placeholders = period.t, gebietsstand.t, placeholders
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := indicators.NewStore(d.pool, geo.NewStore(d.pool)).ImportTable(ctx, in)
+		rep, err := indicatorStore(d.pool).ImportTable(ctx, in)
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			return printJSON(stdout, rep)
-		}
-		_, err = fmt.Fprintln(stdout, rep.String())
-		return err
+		return printReport(stdout, rep, asJSON)
 	})
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func importListCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -151,7 +139,7 @@ func importListCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return usageError{"import list takes no arguments"}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		list, err := indicators.NewStore(d.pool, geo.NewStore(d.pool)).ListBatches(ctx)
+		list, err := indicatorStore(d.pool).ListBatches(ctx)
 		if err != nil {
 			return err
 		}
@@ -193,15 +181,11 @@ func importRevertCmd(ctx context.Context, args []string, stdout, stderr io.Write
 		return usageError{fmt.Sprintf("import revert: %q is not a batch ID", pos[0])}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := indicators.NewStore(d.pool, geo.NewStore(d.pool)).RevertBatch(ctx, id)
+		rep, err := indicatorStore(d.pool).RevertBatch(ctx, id)
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			return printJSON(stdout, rep)
-		}
-		_, err = fmt.Fprintln(stdout, rep.String())
-		return err
+		return printReport(stdout, rep, asJSON)
 	})
 }
 
@@ -228,7 +212,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{fmt.Sprintf("export: --format %q: only csv", format)}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		vals, err := indicators.NewStore(d.pool, geo.NewStore(d.pool)).RawValues(ctx, key, level, *period.t)
+		vals, err := indicatorStore(d.pool).RawValues(ctx, key, level, *period.t)
 		if err != nil {
 			return err
 		}
