@@ -2,7 +2,6 @@ package geo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -107,11 +106,7 @@ func (s *Store) ImportChanges(ctx context.Context, path string) (ChangeReport, e
 		return rep, err
 	}
 	rep.Seconds = time.Since(start).Seconds()
-	report, _ := json.Marshal(rep)
-	if _, err := tx.Exec(ctx, sqlFinishBatch, rep.Batch, report); err != nil {
-		return rep, fmt.Errorf("import %s: record report: %w", path, err)
-	}
-	if err := s.commit(ctx, tx, "import "+path); err != nil {
+	if err := s.finishImport(ctx, tx, rep.Batch, rep, "import "+path); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -187,6 +182,9 @@ func groupChanges(ctx context.Context, tx pgx.Tx, ds *source.Dataset, rows []cha
 		g, ok := byKey[key]
 		if !ok {
 			level, parent, err := levelWithParent(ctx, tx, r.level)
+			if err == nil && level.IsScheme() {
+				err = fmt.Errorf("level %q is an area scheme, not part of the hierarchy", r.level)
+			}
 			if err != nil {
 				probs.add(ds.Problem(r.number, "level", err.Error()))
 				continue
@@ -222,18 +220,18 @@ func groupChanges(ctx context.Context, tx pgx.Tx, ds *source.Dataset, rows []cha
 	return groups, nil
 }
 
-// levelWithParent returns a level of the hierarchy and the next coarser
-// one (zero at the top).
+// levelWithParent returns a level and the next coarser one of the
+// hierarchy (zero at the top, and for an area scheme).
 func levelWithParent(ctx context.Context, tx pgx.Tx, name string) (Level, Level, error) {
 	level, err := scanLevel(tx.QueryRow(ctx, sqlLevelByName, name))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Level{}, Level{}, fmt.Errorf("unknown level %q", name)
+		return Level{}, Level{}, fmt.Errorf("unknown level %q (see 'sozialatlas levels')", name)
 	}
 	if err != nil {
 		return Level{}, Level{}, fmt.Errorf("look up level %q: %w", name, err)
 	}
 	if level.IsScheme() {
-		return Level{}, Level{}, fmt.Errorf("level %q is an area scheme, not part of the hierarchy", name)
+		return level, Level{}, nil
 	}
 	parent, err := scanLevel(tx.QueryRow(ctx, sqlNextCoarserLevel, name))
 	if errors.Is(err, pgx.ErrNoRows) {

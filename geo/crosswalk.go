@@ -2,7 +2,6 @@ package geo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -165,11 +164,7 @@ func (s *Store) ImportCrosswalk(ctx context.Context, path string) (CrosswalkRepo
 	}
 	rep.Imported = len(pairs)
 	rep.Seconds = time.Since(start).Seconds()
-	report, _ := json.Marshal(rep)
-	if _, err := tx.Exec(ctx, sqlFinishBatch, rep.Batch, report); err != nil {
-		return rep, fmt.Errorf("import %s: record report: %w", path, err)
-	}
-	if err := s.commit(ctx, tx, "import "+path); err != nil {
+	if err := s.finishImport(ctx, tx, rep.Batch, rep, "import "+path); err != nil {
 		return rep, err
 	}
 	return rep, nil

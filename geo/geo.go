@@ -60,6 +60,14 @@ func (s *Store) OnChange(h ChangeHook) { s.changed = h }
 // bulk load leaves them describing the table before it.
 const sqlAnalyzeAreas = `ANALYZE area, area_succession`
 
+// finishImport records the import's report on its batch and commits.
+func (s *Store) finishImport(ctx context.Context, tx pgx.Tx, batch int64, report any, what string) error {
+	if _, err := tx.Exec(ctx, sqlFinishBatch, batch, report); err != nil {
+		return fmt.Errorf("%s: record report: %w", what, err)
+	}
+	return s.commit(ctx, tx, what)
+}
+
 // commit runs the change hook and commits.
 func (s *Store) commit(ctx context.Context, tx pgx.Tx, what string) error {
 	if _, err := tx.Exec(ctx, sqlAnalyzeAreas); err != nil {

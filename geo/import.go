@@ -214,10 +214,7 @@ func (s *Store) ImportAreas(ctx context.Context, in AreaImport) (ImportReport, e
 		}
 	}
 	rep.Seconds = time.Since(start).Seconds()
-	if _, err := tx.Exec(ctx, sqlFinishBatch, rep.Batch, rep); err != nil {
-		return rep, fmt.Errorf("import %s: record report: %w", in.Path, err)
-	}
-	if err := s.commit(ctx, tx, "import "+in.Path); err != nil {
+	if err := s.finishImport(ctx, tx, rep.Batch, rep, "import "+in.Path); err != nil {
 		return rep, err
 	}
 	rep.Seconds = time.Since(start).Seconds()
@@ -268,30 +265,22 @@ func scanLevel(row pgx.Row) (Level, error) {
 // resolveLevels finds the import's level and, when a parent rule is given,
 // the parent's level, which must be coarser.
 func resolveLevels(ctx context.Context, tx pgx.Tx, name string, rule ParentRule) (Level, Level, error) {
-	level, err := scanLevel(tx.QueryRow(ctx, sqlLevelByName, name))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Level{}, Level{}, fmt.Errorf("unknown level %q (see 'sozialatlas levels')", name)
+	level, next, err := levelWithParent(ctx, tx, name)
+	if err != nil || rule.none() {
+		return level, Level{}, err
 	}
-	if err != nil {
-		return Level{}, Level{}, fmt.Errorf("look up level %q: %w", name, err)
-	}
-	if rule.none() {
-		return level, Level{}, nil
-	}
-	var parent Level
-	if rule.Level == "" {
-		parent, err = scanLevel(tx.QueryRow(ctx, sqlNextCoarserLevel, name))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return Level{}, Level{}, fmt.Errorf("level %q is the top of the hierarchy and has no parent level", name)
-		}
-	} else {
+	parent := next
+	switch {
+	case rule.Level != "":
 		parent, err = scanLevel(tx.QueryRow(ctx, sqlLevelByName, rule.Level))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return Level{}, Level{}, fmt.Errorf("unknown parent level %q", rule.Level)
 		}
-	}
-	if err != nil {
-		return Level{}, Level{}, fmt.Errorf("look up parent level: %w", err)
+		if err != nil {
+			return Level{}, Level{}, fmt.Errorf("look up parent level: %w", err)
+		}
+	case parent.Name == "":
+		return Level{}, Level{}, fmt.Errorf("level %q is the top of the hierarchy and has no parent level", name)
 	}
 	if parent.IsScheme() || level.Rank == nil || *parent.Rank >= *level.Rank {
 		return Level{}, Level{}, fmt.Errorf("parent level %q is not coarser than %q", parent.Name, name)

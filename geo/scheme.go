@@ -192,10 +192,7 @@ func (s *Store) ImportScheme(ctx context.Context, in SchemeImport) (ImportReport
 		return rep, fmt.Errorf("import %s: insert members: %w", in.Path, err)
 	}
 	rep.Seconds = time.Since(start).Seconds()
-	if _, err := tx.Exec(ctx, sqlFinishBatch, rep.Batch, rep); err != nil {
-		return rep, fmt.Errorf("import %s: record report: %w", in.Path, err)
-	}
-	if err := s.commit(ctx, tx, "import "+in.Path); err != nil {
+	if err := s.finishImport(ctx, tx, rep.Batch, rep, "import "+in.Path); err != nil {
 		return rep, err
 	}
 	rep.Seconds = time.Since(start).Seconds()
