@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,14 +19,47 @@ import (
 // grid is a file's content before the layout gives it meaning: a header
 // and rows of text.
 type grid struct {
-	path         string
-	format       Format
-	sheet        string
-	header       []string
-	headerLine   int
-	rows         []row
+	path       string
+	format     Format
+	sheet      string
+	header     []string
+	headerLine int
+	rows       []row
+	// csv, when set, stands for rows: a CSV file's rows are split from
+	// its text again for each pass instead of being kept.
+	csv          *source.CSVTable
 	gebietsstand *time.Time
 	notes        map[string]string
+}
+
+// each calls fn with every row in file order and stops at its first error.
+// A CSV file's own errors (quoting, field counts) stop it too.
+func (g *grid) each(fn func(r row) error) error {
+	if g.csv != nil {
+		return g.csv.Rows(func(line int, cells []string) error {
+			return fn(row{line: line, cells: cells})
+		})
+	}
+	for _, r := range g.rows {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check returns the first error of the file itself, which a reader of the
+// whole file would have met before any problem of the layout.
+func (g *grid) check() error {
+	return g.each(func(row) error { return nil })
+}
+
+// maxRows is an upper bound of the number of rows.
+func (g *grid) maxRows() int {
+	if g.csv != nil {
+		return g.csv.MaxRows()
+	}
+	return len(g.rows)
 }
 
 type row struct {
@@ -45,9 +79,20 @@ func (r row) cell(i int) (string, bool) {
 }
 
 // readCSV reads a delimited text file with geo/source's reader, which
-// detects delimiter and encoding.
+// detects delimiter and encoding. Files named as source.Open reads CSV
+// (.csv, .txt) are read row by row when the table is built; any other
+// name goes through source.Open, which says what it makes of it.
 func readCSV(path string, opts Options) (*grid, error) {
-	ds, err := source.Open(path, source.Options{Encoding: opts.Encoding, Delimiter: opts.Delimiter})
+	sopts := source.Options{Encoding: opts.Encoding, Delimiter: opts.Delimiter}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".txt":
+		t, err := source.OpenCSV(path, sopts)
+		if err != nil {
+			return nil, err
+		}
+		return &grid{path: path, format: CSV, header: t.Fields, headerLine: 1, csv: t}, nil
+	}
+	ds, err := source.Open(path, sopts)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,13 @@ func (g *grid) table(opts Options) (*Table, error) {
 			lay.NameColumn = "name"
 		}
 	}
+	// The file's own errors come before those of the layout.
+	fail := func(err error) (*Table, error) {
+		if ferr := g.check(); ferr != nil {
+			return nil, ferr
+		}
+		return nil, err
+	}
 	var probs Problems
 	column := func(name, what string) int {
 		i, ok := t.index[name]
@@ -58,10 +65,10 @@ func (g *grid) table(opts Options) (*Table, error) {
 	indicatorIdx, periodIdx := -1, -1
 	if t.Wide {
 		if lay.AreaColumn == "" {
-			return nil, t.Problem(0, "", "a wide table needs the name of its area column")
+			return fail(t.Problem(0, "", "a wide table needs the name of its area column"))
 		}
 		if lay.Period.IsZero() {
-			return nil, t.Problem(0, "", "a wide table needs a period (the reference date of its values)")
+			return fail(t.Problem(0, "", "a wide table needs a period (the reference date of its values)"))
 		}
 		for _, col := range slices.Sorted(maps.Keys(lay.Columns)) {
 			if i := column(col, "mapped"); i >= 0 {
@@ -94,49 +101,58 @@ func (g *grid) table(opts Options) (*Table, error) {
 		nameIdx = column(lay.NameColumn, "name")
 	}
 	if err := probs.Err(); err != nil {
-		return nil, err
+		return fail(err)
 	}
 
+	rows := g.maxRows()
 	t.Decimal = opts.Decimal
 	if t.Decimal == 0 {
-		dec, err := detectDecimal(t, func(yield func(example) bool) {
-			for _, r := range g.rows {
-				for _, vc := range values {
-					if s, typed := r.cell(vc.index); s != "" && !typed {
-						if !yield(example{line: r.line, column: vc.name, text: s}) {
-							return
-						}
-					}
+		var votes decimalVotes
+		rows = 0
+		err := g.each(func(r row) error {
+			rows++
+			for _, vc := range values {
+				if s, typed := r.cell(vc.index); s != "" && !typed {
+					votes.add(r.line, vc.name, s)
 				}
 			}
+			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		t.Decimal = dec
+		if t.Decimal, err = votes.decide(t); err != nil {
+			return nil, err
+		}
 	}
 	vr := newValueReader(t.Decimal, opts.Placeholders)
 
-	t.Cells = make([]Cell, 0, len(g.rows)*len(values))
-	for _, r := range g.rows {
+	// A long table repeats few areas, indicators and periods many times:
+	// the cells share their strings and parsed periods, and take their
+	// values from one array.
+	areas, names, indicators := newInterner(), newInterner(), newInterner()
+	periods := newPeriodCache()
+	slab := floatSlab{free: make([]float64, rows*len(values))}
+	t.Cells = make([]Cell, 0, rows*len(values))
+	err := g.each(func(r row) error {
 		area, _ := r.cell(areaIdx)
 		area = strings.TrimSpace(area)
 		if area == "" {
 			probs.Add(t.Problem(r.line, t.AreaColumn, "empty area code"))
-			continue
+			return nil
 		}
 		var name string
 		if nameIdx >= 0 {
 			name, _ = r.cell(nameIdx)
-			name = strings.TrimSpace(name)
+			name = names.get(strings.TrimSpace(name))
 		}
 		period := lay.Period
 		if periodIdx >= 0 {
 			text, typed := r.cell(periodIdx)
-			p, err := parsePeriod(text, typed)
+			p, err := periods.parse(text, typed)
 			if err != nil {
 				probs.Add(t.Problem(r.line, t.PeriodColumn, err.Error()))
-				continue
+				return nil
 			}
 			period = p
 		}
@@ -146,18 +162,23 @@ func (g *grid) table(opts Options) (*Table, error) {
 			indicator = strings.TrimSpace(indicator)
 			if indicator == "" {
 				probs.Add(t.Problem(r.line, t.IndicatorColumn, "empty indicator key"))
-				continue
+				return nil
 			}
+			indicator = indicators.get(indicator)
 		}
+		area = areas.get(area)
 		for _, vc := range values {
 			text, typed := r.cell(vc.index)
-			v, st, reason := vr.read(text, typed)
+			n, has, st, reason := vr.read(text, typed)
 			if reason != "" {
 				probs.Add(t.Problem(r.line, vc.name, reason))
 				continue
 			}
 			c := Cell{Line: r.line, Ref: vc.name, Column: vc.name, Area: area, AreaName: name,
-				Indicator: indicator, Period: period, Value: v, Status: st}
+				Indicator: indicator, Period: period, Status: st}
+			if has {
+				c.Value = slab.ptr(n)
+			}
 			if vc.indicator != "" {
 				c.Indicator = vc.indicator
 			}
@@ -166,11 +187,94 @@ func (g *grid) table(opts Options) (*Table, error) {
 			}
 			t.Cells = append(t.Cells, c)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// interner hands out one copy of each string: cells keep no part of the
+// file's text alive, and equal strings share their bytes.
+type interner struct {
+	seen map[string]string
+	last string
+}
+
+func newInterner() *interner { return &interner{seen: map[string]string{}} }
+
+func (in *interner) get(s string) string {
+	if s == in.last {
+		return in.last
+	}
+	v, ok := in.seen[s]
+	if !ok {
+		v = strings.Clone(s)
+		in.seen[v] = v
+	}
+	in.last = v
+	return v
+}
+
+// periodCache remembers parsed period texts: a table has few.
+type periodCache struct {
+	seen map[string]parsedPeriod
+	// The period of the row before, which a long table often repeats.
+	last    parsedPeriod
+	hasLast bool
+}
+
+type parsedPeriod struct {
+	text string
+	t    time.Time
+	err  error
+}
+
+// maxPeriods bounds the cache for tables with a date on every row.
+const maxPeriods = 4096
+
+func newPeriodCache() *periodCache { return &periodCache{seen: map[string]parsedPeriod{}} }
+
+// parse is parsePeriod, remembered for text that is not a typed number
+// (a spreadsheet's serial day stays a parse of its own).
+func (c *periodCache) parse(text string, typed bool) (time.Time, error) {
+	if typed {
+		return parsePeriod(text, typed)
+	}
+	if c.hasLast && c.last.text == text {
+		return c.last.t, c.last.err
+	}
+	p, ok := c.seen[text]
+	if !ok {
+		p.text = text
+		p.t, p.err = parsePeriod(text, false)
+		if len(c.seen) < maxPeriods {
+			c.seen[text] = p
+		}
+	}
+	c.last, c.hasLast = p, true
+	return p.t, p.err
+}
+
+// floatSlab hands out pointers to values from arrays allocated in chunks,
+// not one allocation per value.
+type floatSlab struct{ free []float64 }
+
+// slabChunk is the size of chunks beyond the first, sized by the caller.
+const slabChunk = 4096
+
+func (s *floatSlab) ptr(v float64) *float64 {
+	if len(s.free) == 0 {
+		s.free = make([]float64, slabChunk)
+	}
+	p := &s.free[0]
+	*p = v
+	s.free = s.free[1:]
+	return p
 }
 
 func (g *grid) names() []string {

@@ -58,47 +58,53 @@ var signs = map[string]Status{
 	"...": Missing,
 }
 
-// Footnote letters after a number.
-var footnotes = map[byte]Status{
-	'p': Provisional, // vorläufig
-	'e': Estimated,
-	's': Estimated, // geschätzt
-	'r': Measured,  // berichtigt
+// footnote is the status a footnote letter after a number gives.
+func footnote(c byte) (Status, bool) {
+	switch c {
+	case 'p':
+		return Provisional, true // vorläufig
+	case 'e', 's':
+		return Estimated, true // geschätzt
+	case 'r':
+		return Measured, true // berichtigt
+	}
+	return "", false
 }
 
-// read returns the value and status a cell states, or why it cannot be read.
-func (v *valueReader) read(text string, typed bool) (*float64, Status, string) {
+// read returns the value and status a cell states, or why it cannot be
+// read. has is false when the cell states no value (Suppressed, Missing)
+// or cannot be read.
+func (v *valueReader) read(text string, typed bool) (n float64, has bool, st Status, reason string) {
 	s := strings.TrimSpace(text)
 	if s == "" {
-		return nil, Missing, ""
+		return 0, false, Missing, ""
 	}
 	if v.isPlaceholderText(s) {
-		return nil, Missing, ""
+		return 0, false, Missing, ""
 	}
 	if typed {
 		if n, ok := parseTypedNumber(s); ok {
 			if v.isPlaceholderNumber(n) {
-				return nil, Missing, ""
+				return 0, false, Missing, ""
 			}
-			return &n, Measured, ""
+			return n, true, Measured, ""
 		}
 	}
-	if st, ok := signs[s]; ok {
-		if st == Measured {
-			zero := 0.0
-			return &zero, Measured, ""
+	// No sign starts with a digit: most cells need no look-up.
+	if s[0] < '0' || s[0] > '9' {
+		if st, ok := signs[s]; ok {
+			return 0, st == Measured, st, ""
 		}
-		return nil, st, ""
 	}
 	body, status := splitFootnote(s)
 	n, ok := v.number(body)
 	if !ok {
-		return nil, "", v.notANumber(text)
+		return 0, false, "", v.notANumber(text)
 	}
 	if v.isPlaceholderNumber(n) {
-		return nil, Missing, ""
+		return 0, false, Missing, ""
 	}
-	return &n, status, ""
+	return n, true, status, ""
 }
 
 func (v *valueReader) notANumber(text string) string {
@@ -134,7 +140,7 @@ func splitFootnote(s string) (string, Status) {
 	if len(s) < 2 {
 		return s, Measured
 	}
-	st, ok := footnotes[s[len(s)-1]]
+	st, ok := footnote(s[len(s)-1])
 	if !ok {
 		return s, Measured
 	}
@@ -168,6 +174,81 @@ func isGroupSpace(r rune) bool {
 // grouped by threes with the group separator or spaces, optional decimal
 // part.
 func (v *valueReader) number(s string) (float64, bool) {
+	if n, ok, decided := v.plainNumber(s); decided {
+		return n, ok
+	}
+	return v.anyNumber(s)
+}
+
+// plainDigits is how many digits plainNumber converts itself: below 2^53
+// every such integer is a float64, so that it and its quotient by a power
+// of ten up to 10^22 round exactly as strconv.ParseFloat rounds the text.
+const plainDigits = 15
+
+var pow10 = [plainDigits + 1]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// plainNumber reads the numbers most cells hold — an optional "-" or "+"
+// before a digit, then only digits and the two separators — by the rules
+// of anyNumber, without its copies. decided is false for anything else
+// (spaces, the minus sign U+2212, more than plainDigits digits), which
+// anyNumber reads.
+func (v *valueReader) plainNumber(s string) (n float64, ok, decided bool) {
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, false, false
+	}
+	var mant uint64
+	digits, group := 0, 0 // digits in all, in the current group of the integer part
+	groups := false       // the integer part has group separators
+	frac := -1            // digits after the decimal separator; -1 before it
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+			if digits > plainDigits {
+				return 0, false, false
+			}
+			mant = mant*10 + uint64(c-'0')
+			if frac >= 0 {
+				frac++
+			} else {
+				group++
+			}
+		case c == v.group:
+			// The first group has one to three digits, the others three.
+			if frac >= 0 || group == 0 || group > 3 || (groups && group != 3) {
+				return 0, false, true
+			}
+			groups, group = true, 0
+		case c == v.decimal:
+			if frac >= 0 {
+				return 0, false, true
+			}
+			frac = 0
+		default:
+			return 0, false, false
+		}
+	}
+	// group still counts the integer part's last group after a decimal
+	// separator.
+	if frac == 0 || (groups && group != 3) {
+		return 0, false, true
+	}
+	n = float64(mant)
+	if frac > 0 {
+		n /= pow10[frac]
+	}
+	if neg {
+		n = -n
+	}
+	return n, true, true
+}
+
+// anyNumber is number for every text.
+func (v *valueReader) anyNumber(s string) (float64, bool) {
 	s, neg := splitSign(s)
 	if strings.ContainsFunc(s, isGroupSpace) {
 		s = strings.Map(func(r rune) rune {
@@ -248,15 +329,23 @@ const (
 
 // classify tells what a text value says about the decimal separator.
 func classify(text string) vote {
-	s, _ := splitFootnote(strings.TrimSpace(text))
-	s, _ = splitSign(s)
-	s = strings.Map(func(r rune) rune {
-		if isGroupSpace(r) {
-			return -1
+	s := strings.TrimSpace(text)
+	// Digits and separators alone, as most values are, have no footnote,
+	// sign or spaces to remove.
+	if !digitsAndSeparators(s) {
+		s, _ = splitFootnote(s)
+		s, _ = splitSign(s)
+		s = strings.Map(func(r rune) rune {
+			if isGroupSpace(r) {
+				return -1
+			}
+			return r
+		}, s)
+		if strings.Trim(s, "0123456789.,") != "" {
+			return noVote
 		}
-		return r
-	}, s)
-	if s == "" || strings.Trim(s, "0123456789.,") != "" || strings.Trim(s, ".,") == "" {
+	}
+	if s == "" || strings.Trim(s, ".,") == "" {
 		return noVote
 	}
 	comma, point := strings.LastIndexByte(s, ','), strings.LastIndexByte(s, '.')
@@ -273,6 +362,15 @@ func classify(text string) vote {
 	default:
 		return classifyOne(s, '.', pointDecimal, commaDecimal, ambiguousPoint)
 	}
+}
+
+func digitsAndSeparators(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && c != '.' && c != ',' {
+			return false
+		}
+	}
+	return true
 }
 
 // classifyOne judges a number with one kind of separator c: several of
@@ -297,13 +395,27 @@ type example struct {
 	text   string
 }
 
-// detectDecimal decides a file's decimal separator from its text values.
-func detectDecimal(t *Table, values func(yield func(example) bool)) (byte, error) {
-	var first [5]*example
-	for e := range values {
-		k := classify(e.text)
-		if k != noVote && first[k] == nil {
-			first[k] = &e
+// decimalVotes gathers what a file's text values say about its decimal
+// separator: the first value of each kind.
+type decimalVotes struct {
+	first [ambiguousPoint + 1]example
+	has   [ambiguousPoint + 1]bool
+}
+
+// add counts a text value.
+func (d *decimalVotes) add(line int, column, text string) {
+	if k := classify(text); k != noVote && !d.has[k] {
+		d.first[k], d.has[k] = example{line: line, column: column, text: text}, true
+	}
+}
+
+// decide returns the file's decimal separator, or why the values leave it
+// open.
+func (d *decimalVotes) decide(t *Table) (byte, error) {
+	var first [ambiguousPoint + 1]*example
+	for k, ok := range d.has {
+		if ok {
+			first[k] = &d.first[k]
 		}
 	}
 	conflict := func(a, b *example, hint string) error {

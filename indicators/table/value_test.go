@@ -73,7 +73,11 @@ func TestReadValue(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			vr := newValueReader(tc.decimal, placeholders)
-			got, status, reason := vr.read(tc.in, tc.typed)
+			n, has, status, reason := vr.read(tc.in, tc.typed)
+			var got *float64
+			if has {
+				got = &n
+			}
 			if tc.bad {
 				if reason == "" {
 					t.Fatalf("read(%q) = %v, %s; want an error", tc.in, deref(got), status)
@@ -98,12 +102,12 @@ func deref(v *float64) any {
 }
 
 func TestNotANumberHintsAtTheOtherConvention(t *testing.T) {
-	_, _, reason := newValueReader(',', nil).read("12.5", false)
+	_, _, _, reason := newValueReader(',', nil).read("12.5", false)
 	want := `not a number: "12.5" (this file is read with the decimal comma; set the decimal separator if that is wrong)`
 	if reason != want {
 		t.Fatalf("reason = %q, want %q", reason, want)
 	}
-	_, _, reason = newValueReader(',', nil).read("zwölf", false)
+	_, _, _, reason = newValueReader(',', nil).read("zwölf", false)
 	if reason != `not a number: "zwölf"` {
 		t.Fatalf("reason = %q", reason)
 	}
