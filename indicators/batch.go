@@ -73,7 +73,7 @@ SELECT kind, source, reverted_at FROM import_batch WHERE id = $1 FOR UPDATE`
 
 const sqlBatchScope = `
 SELECT coalesce(array_agg(DISTINCT indicator), '{}'), coalesce(array_agg(DISTINCT period), '{}')
-FROM observation WHERE batch_id = $1`
+FROM observation_extent WHERE batch_id = $1`
 
 // Areas a batch created that observations of other batches refer to.
 const sqlAreasInUse = `
@@ -82,7 +82,11 @@ FROM area a JOIN observation o ON o.area_id = a.id
 WHERE a.batch_id = $1 AND o.batch_id <> $1
 ORDER BY o.batch_id`
 
-const sqlDeleteBatchObservations = `DELETE FROM observation WHERE batch_id = $1`
+// Without an index on batch_id (see migration 00006) the delete scans
+// observation once; reverts are rare, imports are not.
+const sqlDeleteBatchObservations = `
+WITH gone AS (DELETE FROM observation_extent WHERE batch_id = $1)
+DELETE FROM observation WHERE batch_id = $1`
 
 const sqlDeleteBatchAreas = `DELETE FROM area WHERE batch_id = $1`
 

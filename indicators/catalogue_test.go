@@ -643,6 +643,7 @@ INSERT INTO area (level, code, name) VALUES ('kreis', '16063', 'Wartburgkreis'),
 INSERT INTO import_batch (kind, source) VALUES ('indicators', 'index.csv');
 INSERT INTO observation (indicator, area_id, period, value, status, batch_id)
 SELECT 'index', id, '2022-12-31', 1.5, 'measured', 1 FROM area;
+INSERT INTO observation_extent VALUES (1, 'index', '2022-12-31', 'kreis', 2);
 INSERT INTO cell (indicator, area_id, period, value, status)
 SELECT 'dichte', id, '2022-12-31', 90, 'derived' FROM area WHERE code = '16063'`)
 	if err != nil {
@@ -680,7 +681,7 @@ SELECT 'dichte', id, '2022-12-31', 90, 'derived' FROM area WHERE code = '16063'`
 		t.Errorf("deleted %v", rep.Deleted)
 	}
 	var cells int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cell`).Scan(&cells); err != nil || cells != 0 {
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM published_cell`).Scan(&cells); err != nil || cells != 0 {
 		t.Errorf("%d cells left (%v)", cells, err)
 	}
 }

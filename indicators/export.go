@@ -33,7 +33,7 @@ const sqlLevelExists = `SELECT EXISTS (SELECT FROM level WHERE name = $1)`
 const sqlRawValues = `
 SELECT a.code, a.name, a.valid_from, a.valid_to, c.value, c.numerator, c.denominator,
     c.status, c.incomplete, c.suppressed
-FROM cell c
+FROM published_cell c
 JOIN area a ON a.id = c.area_id
 WHERE c.indicator = $1 AND a.level = $2 AND c.period = $3
 ORDER BY a.code, a.valid_from NULLS FIRST`

@@ -1,6 +1,7 @@
 package indicators
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sozialatlas/sozialatlas/indicators/table"
 
@@ -496,14 +498,6 @@ type importIndicator struct {
 	key, kind, numerator, denominator string
 }
 
-// obsKey identifies an observation compactly: area version, indicator
-// (index into tableImporter.indicators) and period (days since 1970).
-type obsKey struct {
-	area      int64
-	indicator int32
-	day       int32
-}
-
 type tableImporter struct {
 	tx    pgx.Tx
 	tab   *table.Table
@@ -527,7 +521,13 @@ type tableImporter struct {
 	areas    map[int32]map[string]int64
 	cellArea []int64
 	periods  map[int32]time.Time
-	index    map[obsKey]int32 // observation → cell
+
+	// order lists the cells in the order of observation's primary key
+	// (sortObservations); indRank is each indicator's place among the
+	// table's indicators by name, cellDay each cell's period in days.
+	order   []int32
+	indRank []int32
+	cellDay []int32
 
 	// probs are the input problems found so far; the methods return only
 	// failures of the database.
@@ -647,11 +647,18 @@ func (im *tableImporter) resolveAreas(ctx context.Context) error {
 		day  int32
 		cell int
 	}
+	type codeDay struct {
+		code string
+		day  int32
+	}
 	var missing []unknown
-	seen := map[string]bool{}
+	seen := map[codeDay]bool{}
 	for i, c := range cells {
-		key := fmt.Sprintf("%s\x00%d", c.Area, im.gs[i])
-		if _, ok := im.areas[im.gs[i]][c.Area]; ok || seen[key] {
+		if _, ok := im.areas[im.gs[i]][c.Area]; ok {
+			continue
+		}
+		key := codeDay{c.Area, im.gs[i]}
+		if seen[key] {
 			continue
 		}
 		seen[key] = true
@@ -887,20 +894,28 @@ func (im *tableImporter) createAreas(ctx context.Context, list []newArea) (bool,
 	return true, nil
 }
 
-// validate finds duplicates and numerators above their denominators.
+// validate sorts the observations into the order of observation's primary
+// key, and finds duplicates and numerators above their denominators.
 func (im *tableImporter) validate() {
 	cells := im.tab.Cells
 	probs := &im.probs
-	im.index = make(map[obsKey]int32, len(cells))
-	for i, c := range cells {
-		k := obsKey{area: im.cellArea[i], indicator: im.cellInd[i], day: days(c.Period)}
-		if j, dup := im.index[k]; dup {
-			first := cells[j]
-			probs.Add(im.tab.CellProblem(c, fmt.Sprintf("duplicate: %s of %s for %s is also on line %d (%s)",
-				c.Indicator, c.Area, c.Period.Format(time.DateOnly), first.Line, first.Ref)))
+	im.sortObservations()
+	// Duplicates are neighbours in key order; they are reported in the
+	// order of the file, each naming the first occurrence.
+	var dups [][2]int32
+	first := int32(-1)
+	for n, i := range im.order {
+		if n == 0 || !im.sameKey(first, i) {
+			first = i
 			continue
 		}
-		im.index[k] = int32(i)
+		dups = append(dups, [2]int32{i, first})
+	}
+	slices.SortFunc(dups, func(x, y [2]int32) int { return int(x[0] - y[0]) })
+	for _, d := range dups {
+		c, first := cells[d[0]], cells[d[1]]
+		probs.Add(im.tab.CellProblem(c, fmt.Sprintf("duplicate: %s of %s for %s is also on line %d (%s)",
+			c.Indicator, c.Area, c.Period.Format(time.DateOnly), first.Line, first.Ref)))
 	}
 	// Every rate that is a share — its numerator a member of an additive
 	// group whose total is its denominator — with both in this table. Other
@@ -920,7 +935,7 @@ func (im *tableImporter) validate() {
 			if im.cellInd[i] != num || c.Value == nil {
 				continue
 			}
-			j, ok := im.index[obsKey{area: im.cellArea[i], indicator: den, day: days(c.Period)}]
+			j, ok := im.find(den, days(c.Period), im.cellArea[i])
 			if !ok || cells[j].Value == nil || *c.Value <= *cells[j].Value {
 				continue
 			}
@@ -929,6 +944,99 @@ func (im *tableImporter) validate() {
 				rate.numerator, fmtNumber(*c.Value), rate.denominator, fmtNumber(*d.Value), d.Line, d.Ref, key, group)))
 		}
 	}
+}
+
+// sortObservations orders the cells as observation's primary key does
+// (indicator, period, area version; ties in file order): written in that
+// order, the key's index grows at its right edge instead of everywhere.
+func (im *tableImporter) sortObservations() {
+	byName := slices.Clone(im.indicators)
+	slices.Sort(byName)
+	im.indRank = make([]int32, len(im.indicators))
+	for r, k := range byName {
+		im.indRank[im.indIndex[k]] = int32(r)
+	}
+	cells := im.tab.Cells
+	im.cellDay = make([]int32, len(cells))
+	// A table has few (indicator, period) pairs: the cells are distributed
+	// into one bucket per pair, in file order, and each bucket is then
+	// ordered by area version — mostly a run already, as tables list their
+	// areas in order.
+	type pair struct{ rank, day int32 }
+	bucket := make([]int32, len(cells))
+	ids := map[pair]int32{}
+	var pairs []pair
+	var sizes []int32
+	for i, c := range cells {
+		im.cellDay[i] = days(c.Period)
+		k := pair{im.indRank[im.cellInd[i]], im.cellDay[i]}
+		b, ok := ids[k]
+		if !ok {
+			b = int32(len(pairs))
+			ids[k] = b
+			pairs = append(pairs, k)
+			sizes = append(sizes, 0)
+		}
+		bucket[i] = b
+		sizes[b]++
+	}
+	byKey := make([]int32, len(pairs))
+	for b := range byKey {
+		byKey[b] = int32(b)
+	}
+	slices.SortFunc(byKey, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(pairs[a].rank, pairs[b].rank), cmp.Compare(pairs[a].day, pairs[b].day))
+	})
+	start := make([]int32, len(pairs))
+	var at int32
+	for _, b := range byKey {
+		start[b] = at
+		at += sizes[b]
+	}
+	im.order = make([]int32, len(cells))
+	next := slices.Clone(start)
+	for i := range cells {
+		im.order[next[bucket[i]]] = int32(i)
+		next[bucket[i]]++
+	}
+	for b := range pairs {
+		seg := im.order[start[b] : start[b]+sizes[b]]
+		slices.SortFunc(seg, func(x, y int32) int {
+			return cmp.Or(cmp.Compare(im.cellArea[x], im.cellArea[y]), cmp.Compare(x, y))
+		})
+	}
+}
+
+// compareKey compares cell i's key with (indicator, day, area).
+func (im *tableImporter) compareKey(i, ind, day int32, area int64) int {
+	if c := int(im.indRank[im.cellInd[i]] - im.indRank[ind]); c != 0 {
+		return c
+	}
+	if c := int(im.cellDay[i] - day); c != 0 {
+		return c
+	}
+	switch {
+	case im.cellArea[i] < area:
+		return -1
+	case im.cellArea[i] > area:
+		return 1
+	}
+	return 0
+}
+
+func (im *tableImporter) sameKey(a, b int32) bool {
+	return im.compareKey(a, im.cellInd[b], im.cellDay[b], im.cellArea[b]) == 0
+}
+
+// find returns the first cell with the key (indicator index, day, area).
+func (im *tableImporter) find(ind, day int32, area int64) (int32, bool) {
+	n, ok := slices.BinarySearchFunc(im.order, 0, func(i int32, _ int) int {
+		return im.compareKey(i, ind, day, area)
+	})
+	if !ok {
+		return 0, false
+	}
+	return im.order[n], true
 }
 
 func fmtNumber(v float64) string { return fmt.Sprint(v) }
@@ -942,11 +1050,6 @@ CREATE TEMP TABLE observation_stage (
     status    text NOT NULL
 ) ON COMMIT DROP`
 
-// Existing observations of the table's indicators and periods: only when
-// there are some is the join with the staged rows worth running.
-const sqlAnyExisting = `
-SELECT EXISTS (SELECT FROM observation WHERE indicator = ANY ($1) AND period = ANY ($2))`
-
 const sqlConflicts = `
 SELECT s.indicator, s.area_id, s.period, o.batch_id, b.source
 FROM observation_stage s
@@ -954,42 +1057,72 @@ JOIN observation o USING (indicator, area_id, period)
 JOIN import_batch b ON b.id = o.batch_id
 LIMIT 21`
 
-const sqlInsertObservations = `
-INSERT INTO observation (indicator, area_id, period, value, status, batch_id)
-SELECT indicator, area_id, period, value, status, $1 FROM observation_stage`
+// sqlstateUniqueViolation is PostgreSQL's unique_violation.
+const sqlstateUniqueViolation = "23505"
 
-// write copies the observations into a staging table, checks them against
-// those of earlier imports and inserts them.
+const sqlInsertExtent = `
+INSERT INTO observation_extent (batch_id, indicator, period, level, rows)
+SELECT $1, e.indicator, e.period, $2, e.rows
+FROM unnest($3::text[], $4::date[], $5::integer[]) AS e (indicator, period, rows)`
+
+// write copies the observations, in key order, straight into observation.
+// Every key was checked before (see migration 00006); the one conflict
+// left, an observation an earlier batch holds, fails the primary key, and
+// then the rows are staged once more to name each conflict.
 func (im *tableImporter) write(ctx context.Context) error {
-	if _, err := im.tx.Exec(ctx, sqlCreateObservationStage); err != nil {
-		return fmt.Errorf("import %s: create staging table: %w", im.tab.Path, err)
+	cols := []string{"indicator", "area_id", "period", "value", "status", "batch_id"}
+	sp, err := im.tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", im.tab.Path, err)
 	}
-	if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"observation_stage"},
-		[]string{"indicator", "area_id", "period", "value", "status"}, &cellRows{im: im, i: -1}); err != nil {
-		return fmt.Errorf("import %s: stage observations: %w", im.tab.Path, err)
-	}
-
-	periods := make([]time.Time, 0, len(im.periods))
-	for _, p := range im.periods {
-		periods = append(periods, p)
-	}
-	var existing bool
-	if err := im.tx.QueryRow(ctx, sqlAnyExisting, im.indicators, periods).Scan(&existing); err != nil {
-		return fmt.Errorf("import %s: look up earlier observations: %w", im.tab.Path, err)
-	}
-	if existing {
+	_, err = sp.CopyFrom(ctx, pgx.Identifier{"observation"}, cols, &cellRows{im: im, n: -1, batch: im.batch})
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		if err := sp.Commit(ctx); err != nil {
+			return fmt.Errorf("import %s: %w", im.tab.Path, err)
+		}
+	case errors.As(err, &pgErr) && pgErr.Code == sqlstateUniqueViolation:
+		if err := sp.Rollback(ctx); err != nil {
+			return fmt.Errorf("import %s: %w", im.tab.Path, err)
+		}
 		if err := im.conflicts(ctx); err != nil {
 			return err
 		}
+		return fmt.Errorf("import %s: write observations: %w", im.tab.Path, err)
+	default:
+		return fmt.Errorf("import %s: write observations: %w", im.tab.Path, err)
 	}
-	if _, err := im.tx.Exec(ctx, sqlInsertObservations, im.batch); err != nil {
-		return fmt.Errorf("import %s: insert observations: %w", im.tab.Path, err)
+
+	// What the batch brought, by indicator and period.
+	type ext struct{ ind, day int32 }
+	rows := map[ext]int32{}
+	for i := range im.tab.Cells {
+		rows[ext{im.cellInd[i], im.cellDay[i]}]++
+	}
+	var inds []string
+	var periods []time.Time
+	var counts []int32
+	for e, n := range rows {
+		inds = append(inds, im.indicators[e.ind])
+		periods = append(periods, fromDays(e.day))
+		counts = append(counts, n)
+	}
+	if _, err := im.tx.Exec(ctx, sqlInsertExtent, im.batch, im.set.Level, inds, periods, counts); err != nil {
+		return fmt.Errorf("import %s: record the batch's extent: %w", im.tab.Path, err)
 	}
 	return nil
 }
 
 // conflicts reports observations an earlier batch holds already.
 func (im *tableImporter) conflicts(ctx context.Context) error {
+	if _, err := im.tx.Exec(ctx, sqlCreateObservationStage); err != nil {
+		return fmt.Errorf("import %s: create staging table: %w", im.tab.Path, err)
+	}
+	if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"observation_stage"},
+		[]string{"indicator", "area_id", "period", "value", "status"}, &cellRows{im: im, n: -1, stage: true}); err != nil {
+		return fmt.Errorf("import %s: stage observations: %w", im.tab.Path, err)
+	}
 	if _, err := im.tx.Exec(ctx, `ANALYZE observation_stage`); err != nil {
 		return fmt.Errorf("import %s: %w", im.tab.Path, err)
 	}
@@ -1014,7 +1147,7 @@ func (im *tableImporter) conflicts(ctx context.Context) error {
 	}
 	var probs table.Problems
 	for _, c := range list {
-		i := im.index[obsKey{area: c.area, indicator: im.indIndex[c.indicator], day: days(c.period)}]
+		i, _ := im.find(im.indIndex[c.indicator], days(c.period), c.area)
 		cell := im.tab.Cells[i]
 		probs.Add(im.tab.CellProblem(cell, fmt.Sprintf("%s of %s for %s is already imported by batch %d (%s): revert that batch first ('sozialatlas import revert %d')",
 			c.indicator, cell.Area, c.period.Format(time.DateOnly), c.batch, c.source, c.batch)))
@@ -1022,25 +1155,33 @@ func (im *tableImporter) conflicts(ctx context.Context) error {
 	return probs.Err()
 }
 
-// cellRows feeds the cells to COPY, reusing one row buffer.
+// cellRows feeds the cells to COPY in key order, reusing one row buffer;
+// stage leaves out the batch.
 type cellRows struct {
-	im  *tableImporter
-	i   int
-	row [5]any
+	im    *tableImporter
+	n     int
+	batch int64
+	stage bool
+	row   [6]any
 }
 
 func (r *cellRows) Next() bool {
-	r.i++
-	return r.i < len(r.im.tab.Cells)
+	r.n++
+	return r.n < len(r.im.order)
 }
 
 func (r *cellRows) Values() ([]any, error) {
-	c := &r.im.tab.Cells[r.i]
+	i := r.im.order[r.n]
+	c := &r.im.tab.Cells[i]
 	r.row[0] = c.Indicator
-	r.row[1] = r.im.cellArea[r.i]
+	r.row[1] = r.im.cellArea[i]
 	r.row[2] = c.Period
 	r.row[3] = c.Value
 	r.row[4] = string(c.Status)
+	if r.stage {
+		return r.row[:5], nil
+	}
+	r.row[5] = r.batch
 	return r.row[:], nil
 }
 

@@ -90,7 +90,7 @@ func impCounts(t *testing.T, pool *pgxpool.Pool) string {
 	t.Helper()
 	var obs, cells, areas, batches, version int64
 	err := pool.QueryRow(context.Background(), `SELECT
-		(SELECT count(*) FROM observation), (SELECT count(*) FROM cell), (SELECT count(*) FROM area),
+		(SELECT count(*) FROM observation), (SELECT count(*) FROM published_cell), (SELECT count(*) FROM area),
 		(SELECT count(*) FROM import_batch), (SELECT version FROM data_version)`).Scan(&obs, &cells, &areas, &batches, &version)
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +151,7 @@ func impCell(t *testing.T, pool *pgxpool.Pool, ind, level, code, period string) 
 	var s string
 	err := pool.QueryRow(context.Background(), `
 		SELECT coalesce(c.value::text, 'NULL') || ' ' || c.status
-		FROM cell c JOIN area a ON a.id = c.area_id
+		FROM published_cell c JOIN area a ON a.id = c.area_id
 		WHERE c.indicator = $1 AND a.level = $2 AND a.code = $3 AND c.period = $4`, ind, level, code, period).Scan(&s)
 	if err != nil {
 		return "absent"
@@ -490,7 +490,7 @@ func TestImportPlaceholdersAndSecretsAreNeverNumbers(t *testing.T) {
 	var n int
 	if err := pool.QueryRow(context.Background(), `SELECT
 		(SELECT count(*) FROM observation WHERE value < 0 OR (status IN ('missing', 'suppressed')) <> (value IS NULL))
-		+ (SELECT count(*) FROM cell WHERE value < 0)`).Scan(&n); err != nil || n != 0 {
+		+ (SELECT count(*) FROM published_cell WHERE value < 0)`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d negative or inconsistent values (%v)", n, err)
 	}
 }
@@ -546,13 +546,14 @@ func TestImportIdempotentAndRevert(t *testing.T) {
 	if c := impCell(t, pool, "einwohner", "kreis", "01002", "2022-12-31"); c != "absent" {
 		t.Fatalf("after revert: %s", c)
 	}
-	var obs, areas, reverted int
+	var obs, areas, reverted, extents int
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM observation), (SELECT count(*) FROM area WHERE code IN ('010515163010', '160630105105')),
-		(SELECT count(*) FROM import_batch WHERE reverted_at IS NOT NULL)`).Scan(&obs, &areas, &reverted); err != nil {
+		(SELECT count(*) FROM import_batch WHERE reverted_at IS NOT NULL),
+		(SELECT count(*) FROM observation_extent) + (SELECT count(*) FROM cell_extent)`).Scan(&obs, &areas, &reverted, &extents); err != nil {
 		t.Fatal(err)
 	}
-	if obs != 0 || areas != 0 || reverted != 1 {
-		t.Fatalf("after revert: %d observations, %d created areas, %d reverted batches", obs, areas, reverted)
+	if obs != 0 || areas != 0 || reverted != 1 || extents != 0 {
+		t.Fatalf("after revert: %d observations, %d created areas, %d reverted batches, %d extent rows", obs, areas, reverted, extents)
 	}
 	if _, err := s.RevertBatch(ctx, first.Batch); err == nil || !strings.Contains(err.Error(), "already reverted") {
 		t.Fatalf("second revert: %v", err)
@@ -617,5 +618,41 @@ func TestRawValues(t *testing.T) {
 	})
 	if _, err := s.RawValues(context.Background(), "nichts", "gemeinde", *impDay("2022-12-31")); !errors.Is(err, geo.ErrNotFound) {
 		t.Fatalf("unknown indicator: %v", err)
+	}
+}
+
+// The keys of observations are checked by the import; what could break
+// them afterwards is refused by the database (migration 00006).
+func TestObservationKeysStayValid(t *testing.T) {
+	pool, s := impFixture(t)
+	ctx := context.Background()
+	rep := impMust(t, s, TableImport{Path: impWrite(t, "kiel.csv", "area;indicator;period;value\n010020000000;einwohner;2022-12-31;247717\n"), Level: "gemeinde"})
+	var extent string
+	if err := pool.QueryRow(ctx, `SELECT concat_ws(' ', batch_id, indicator, period, level, rows) FROM observation_extent`).Scan(&extent); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%d einwohner 2022-12-31 gemeinde 1", rep.Batch); extent != want {
+		t.Errorf("observation_extent: %s, want %s", extent, want)
+	}
+	for _, c := range []struct{ sql, want string }{
+		{`DELETE FROM area WHERE code = '010020000000'`, "still has observations of einwohner"},
+		{`DELETE FROM indicator WHERE key = 'einwohner'`, "observation_extent_indicator_fkey"},
+		// without the extent, the observations themselves hold on
+		{`DELETE FROM observation_extent; DELETE FROM indicator WHERE key = 'einwohner'`, "indicator einwohner still has observations"},
+		{`DELETE FROM observation_extent; DELETE FROM cell_extent; UPDATE indicator SET key = 'bevoelkerung' WHERE key = 'einwohner'`, "indicator einwohner still has observations"},
+	} {
+		// several statements in one string run as one transaction
+		_, err := pool.Exec(ctx, c.sql)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "23503") {
+			t.Errorf("%s: %v, want %q (foreign_key_violation)", c.sql, err, c.want)
+		}
+	}
+	// A deleted batch takes its observations along, as before.
+	if _, err := pool.Exec(ctx, `DELETE FROM import_batch WHERE id = $1`, rep.Batch); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM observation) + (SELECT count(*) FROM observation_extent)`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("after deleting the batch: %d observation and extent rows (%v)", n, err)
 	}
 }

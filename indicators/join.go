@@ -39,10 +39,15 @@ func (j *join) Parameters() []oapif.Parameter {
 // with cells at area versions of the level matching the features' period.
 const sqlJoinPeriods = `
 SELECT k.key, (
-	SELECT c.period FROM cell c JOIN area a ON a.id = c.area_id
-	WHERE c.indicator = k.key AND a.level = @level AND ` + sqlJoinVersions + `
-		AND (@period::date IS NULL OR c.period = @period::date)
-	ORDER BY c.period DESC
+	SELECT x.period FROM cell_extent x
+	CROSS JOIN LATERAL (
+		SELECT FROM published_cell c JOIN area a ON a.id = c.area_id
+		WHERE c.indicator = x.indicator AND c.period = x.period AND a.level = @level
+			AND ` + sqlJoinVersions + `
+		LIMIT 1) hit
+	WHERE x.indicator = k.key AND x.level = @level
+		AND (@period::date IS NULL OR x.period = @period::date)
+	ORDER BY x.period DESC
 	LIMIT 1)
 FROM unnest(@keys::text[]) AS k(key)`
 

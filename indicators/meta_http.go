@@ -129,7 +129,7 @@ const sqlCellCounts = `
 SELECT a.level, l.title, c.period, count(*),
     count(*) FILTER (WHERE c.suppressed IS NULL AND c.value IS NOT NULL),
     count(*) FILTER (WHERE c.suppressed IS NOT NULL)
-FROM cell c
+FROM published_cell c
 JOIN area a ON a.id = c.area_id
 JOIN level l ON l.name = a.level
 WHERE c.indicator = $1

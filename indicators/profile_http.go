@@ -16,7 +16,15 @@ import (
 )
 
 // sqlProfilePeriods lists the periods with cells at an area version.
-const sqlProfilePeriods = `SELECT DISTINCT period FROM cell WHERE area_id = @id ORDER BY period`
+const sqlProfilePeriods = `
+SELECT p.period
+FROM (SELECT DISTINCT period FROM cell_extent WHERE level = (SELECT level FROM area WHERE id = @id)) p
+CROSS JOIN LATERAL (
+	SELECT FROM cell_extent x JOIN published_cell c
+		ON c.indicator = x.indicator AND c.period = x.period AND c.area_id = @id
+	WHERE x.level = (SELECT level FROM area WHERE id = @id) AND x.period = p.period
+	LIMIT 1) hit
+ORDER BY p.period`
 
 // sqlProfileOwn reads the area's published cells in the period, each with
 // the latest earlier one of the same indicator at the same version (so a
@@ -26,20 +34,24 @@ const sqlProfileOwn = `
 SELECT pc.indicator, pc.shown::text, pc.status, pc.suppressed, pc.incomplete,
 	prev.period, prev.shown::text, prev.status, prev.suppressed, prev.incomplete,
 	(pc.shown - prev.shown)::text
-FROM ` + sqlPublished + ` pc
+FROM cell_extent x
+JOIN ` + sqlPublished + ` pc ON pc.indicator = x.indicator AND pc.period = x.period AND pc.area_id = @id
 LEFT JOIN LATERAL (
 	SELECT pp.period, pp.shown, pp.status, pp.suppressed, pp.incomplete
-	FROM ` + sqlPublished + ` pp
-	WHERE pp.area_id = pc.area_id AND pp.indicator = pc.indicator AND pp.period < pc.period
-	ORDER BY pp.period DESC
+	FROM cell_extent y
+	JOIN ` + sqlPublished + ` pp ON pp.indicator = y.indicator AND pp.period = y.period AND pp.area_id = @id
+	WHERE y.indicator = x.indicator AND y.level = x.level AND y.period < x.period
+	ORDER BY y.period DESC
 	LIMIT 1) prev ON true
-WHERE pc.area_id = @id AND pc.period = @period`
+WHERE x.level = (SELECT level FROM area WHERE id = @id) AND x.period = @period`
 
 // sqlProfileOthers reads the published cells of the areas compared with.
 const sqlProfileOthers = `
 SELECT pc.area_id, pc.indicator, pc.shown::text, pc.status, pc.suppressed, pc.incomplete
-FROM ` + sqlPublished + ` pc
-WHERE pc.area_id = ANY(@ids) AND pc.period = @period`
+FROM area a
+JOIN cell_extent x ON x.level = a.level AND x.period = @period
+JOIN ` + sqlPublished + ` pc ON pc.indicator = x.indicator AND pc.period = x.period AND pc.area_id = a.id
+WHERE a.id = ANY(@ids)`
 
 // sqlProfileRanks ranks the published values of the area's siblings (same
 // level, same parent, valid on the day; areas without a parent rank among
@@ -56,8 +68,11 @@ sib AS (
 		AND ` + sqlValidOn + `),
 ranked AS (
 	SELECT pc.indicator, pc.area_id, rank() OVER (PARTITION BY pc.indicator ORDER BY pc.shown DESC) AS rank
-	FROM ` + sqlPublished + ` pc JOIN sib ON sib.id = pc.area_id
-	WHERE pc.period = @period AND pc.shown IS NOT NULL)
+	FROM me
+	JOIN cell_extent x ON x.level = me.level AND x.period = @period
+	JOIN ` + sqlPublished + ` pc ON pc.indicator = x.indicator AND pc.period = x.period
+	JOIN sib ON sib.id = pc.area_id
+	WHERE pc.shown IS NOT NULL)
 SELECT indicator, max(rank) FILTER (WHERE area_id = @id), count(*)
 FROM ranked
 GROUP BY indicator`

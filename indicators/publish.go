@@ -87,7 +87,7 @@ func (s *Store) PublishScope(ctx context.Context, tx pgx.Tx, scope PublishScope)
 
 const (
 	sqlAnalyzeObservations = `ANALYZE observation`
-	sqlAnalyzeCells        = `ANALYZE cell`
+	sqlAnalyzeCells        = `ANALYZE cell, cell_extent`
 )
 
 type publisher struct {
@@ -289,6 +289,9 @@ func (p *publisher) run(ctx context.Context, scope PublishScope) error {
 		if _, err := p.exec(ctx, "write changed cells", sqlWriteCellsOnConflict); err != nil {
 			return err
 		}
+	}
+	if _, err := p.exec(ctx, "extent", sqlExtent); err != nil {
+		return err
 	}
 	if _, err := p.exec(ctx, "drop work tables", sqlDropWork); err != nil {
 		return err

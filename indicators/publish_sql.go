@@ -371,16 +371,20 @@ WHERE i.key = w.indicator AND i.kind IN ('rate', 'mean')
   AND s.indicator IN (i.numerator, i.denominator, i.weight)
   AND s.area_id = w.area_id AND s.period = w.period`
 
-// pub_new is the new content of cell within the scope. Only cells that
-// changed are written: a re-import of the same data, or a Publish after a
-// small import, leaves the table (and its indexes) alone.
+// pub_new is the new content of cell within the scope: every computed
+// cell, own observations of rates, means and values, and the own counts
+// that secondary suppression withholds (published_cell shows all other own
+// counts straight from observation). Only cells that changed are written:
+// a re-import of the same data, or a Publish after a small import, leaves
+// the table (and its indexes) alone.
 const sqlNewCells = `
 CREATE TEMP VIEW pub_new AS
 SELECT o.indicator, o.area_id, o.period, o.value, NULL::double precision AS numerator,
        NULL::double precision AS denominator, o.status, false AS incomplete,
-       coalesce(o.suppressed, CASE WHEN s.indicator IS NOT NULL THEN 'secondary' END) AS suppressed
+       'secondary'::text AS suppressed
 FROM pub_own o
-LEFT JOIN pub_sec s ON s.indicator = o.indicator AND s.area_id = o.area_id AND s.period = o.period
+JOIN pub_sec s ON s.indicator = o.indicator AND s.area_id = o.area_id AND s.period = o.period
+WHERE o.suppressed IS NULL
 UNION ALL
 SELECT indicator, area_id, period, value, num, den, status, incomplete, suppressed
 FROM pub_w`
@@ -408,13 +412,30 @@ SELECT EXISTS (
       AND (NOT EXISTS (SELECT 1 FROM pub_per) OR c.period IN (SELECT period FROM pub_per)))`
 
 // sqlWriteCells adds the new and changed cells: after sqlDeleteCells, a
-// key still in cell holds its new content already.
+// key still in cell holds its new content already. They are written in key
+// order, so that the cells of one indicator and period — what a map or a
+// table of a whole level reads — lie together on disk.
 const sqlWriteCells = `
 INSERT INTO cell (indicator, area_id, period, value, numerator, denominator, status, incomplete, suppressed)
 SELECT n.indicator, n.area_id, n.period, n.value, n.numerator, n.denominator, n.status, n.incomplete, n.suppressed
-FROM pub_new n`
+FROM pub_new n
+ORDER BY n.indicator, n.period, n.area_id`
 
 const sqlWriteCellsOnConflict = sqlWriteCells + `
 ON CONFLICT (indicator, period, area_id) DO NOTHING`
+
+// sqlExtent records which indicators, levels and periods have published
+// cells: those the batches brought, and those computed.
+const sqlExtent = `
+DELETE FROM cell_extent e
+WHERE e.indicator IN (SELECT key FROM pub_ind)
+  AND (NOT EXISTS (SELECT 1 FROM pub_per) OR e.period IN (SELECT period FROM pub_per));
+INSERT INTO cell_extent (indicator, level, period)
+SELECT x.indicator, x.level, x.period
+FROM observation_extent x
+WHERE x.indicator IN (SELECT key FROM pub_ind)
+  AND (NOT EXISTS (SELECT 1 FROM pub_per) OR x.period IN (SELECT period FROM pub_per))
+UNION
+SELECT DISTINCT w.indicator, w.lvl, w.period FROM pub_w w`
 
 const sqlBumpVersion = `UPDATE data_version SET version = version + 1, changed = now()`

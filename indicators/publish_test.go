@@ -58,11 +58,20 @@ func pubObs(ind, level, code, day, period, value string) string {
 	if value == "" {
 		v, status = "NULL", "suppressed"
 	}
-	return fmt.Sprintf(`INSERT INTO observation (indicator, area_id, period, value, status, batch_id)
+	return fmt.Sprintf(`WITH o AS (
+		INSERT INTO observation (indicator, area_id, period, value, status, batch_id)
 		SELECT '%s', a.id, '%s', %s, '%s', 1 FROM area a
-		WHERE a.level = '%s' AND a.code = '%s' AND daterange(a.valid_from, a.valid_to, '[]') @> '%s'::date`,
-		ind, period, v, status, level, code, day)
+		WHERE a.level = '%s' AND a.code = '%s' AND daterange(a.valid_from, a.valid_to, '[]') @> '%s'::date
+		RETURNING indicator, period, batch_id)
+		`+sqlTestExtent, ind, period, v, status, level, code, day, level)
 }
+
+// sqlTestExtent records the extent of observations a fixture inserts as o,
+// as the table import does; %s is their level.
+const sqlTestExtent = `INSERT INTO observation_extent (batch_id, indicator, period, level, rows)
+		SELECT batch_id, indicator, period, '%s', count(*) FROM o GROUP BY 1, 2, 3
+		ON CONFLICT (batch_id, indicator, period, level)
+		DO UPDATE SET rows = observation_extent.rows + excluded.rows`
 
 func pubSuccession(predLevel, pred, predDay, succ, succDay string, share float64, exact bool) string {
 	return fmt.Sprintf(`INSERT INTO area_succession (predecessor_id, successor_id, share, exact, method)
@@ -119,7 +128,7 @@ func cellAt(t *testing.T, pool *pgxpool.Pool, ind, level, code, day, period stri
 	var supp *string
 	err := pool.QueryRow(context.Background(), `
 		SELECT c.value, c.numerator, c.denominator, c.status, c.incomplete, c.suppressed
-		FROM cell c JOIN area a ON a.id = c.area_id
+		FROM published_cell c JOIN area a ON a.id = c.area_id
 		WHERE c.indicator = $1 AND a.level = $2 AND a.code = $3
 		  AND daterange(a.valid_from, a.valid_to, '[]') @> $4::date AND c.period = $5::date`,
 		ind, level, code, day, period).Scan(&c.Value, &c.Num, &c.Den, &c.Status, &c.Incomplete, &supp)
@@ -344,7 +353,7 @@ func withheldRelations(t *testing.T, pool *pgxpool.Pool) []string {
 	rows, err := pool.Query(context.Background(), `
 		WITH c AS (
 		    SELECT c.*, a.level, a.code, a.parent_level, a.parent_code, a.valid_from, a.valid_to
-		    FROM cell c JOIN area a ON a.id = c.area_id JOIN indicator i ON i.key = c.indicator
+		    FROM published_cell c JOIN area a ON a.id = c.area_id JOIN indicator i ON i.key = c.indicator
 		    WHERE i.kind = 'count' AND (c.value IS NOT NULL OR c.suppressed IS NOT NULL)
 		), rel AS (
 		    SELECT 'hierarchy' AS kind, p.indicator, p.period, p.level || ' ' || p.code AS total,
@@ -394,7 +403,7 @@ func suppressedCells(t *testing.T, pool *pgxpool.Pool) []string {
 	t.Helper()
 	rows, err := pool.Query(context.Background(), `
 		SELECT c.indicator || ' ' || a.level || ' ' || a.code || ' ' || c.period || ' ' || c.suppressed
-		FROM cell c JOIN area a ON a.id = c.area_id
+		FROM published_cell c JOIN area a ON a.id = c.area_id
 		WHERE c.suppressed IS NOT NULL ORDER BY 1`)
 	if err != nil {
 		t.Fatalf("suppressed cells: %v", err)
@@ -511,7 +520,7 @@ func cellDump(t *testing.T, pool *pgxpool.Pool) []string {
 	rows, err := pool.Query(context.Background(), `
 		SELECT format('%s %s %s %s %s %s %s %s %s', indicator, area_id, period, value, numerator,
 		              denominator, status, incomplete, suppressed)
-		FROM cell ORDER BY indicator, area_id, period`)
+		FROM published_cell ORDER BY indicator, area_id, period`)
 	if err != nil {
 		t.Fatalf("cells: %v", err)
 	}
@@ -561,8 +570,10 @@ func TestPublishIdempotent(t *testing.T) {
 		t.Errorf("%d cells, want 4:\n%s", len(first), strings.Join(first, "\n"))
 	}
 
-	// A reverted batch's observations are no longer published.
-	pubFixture(t, pool, `UPDATE import_batch SET reverted_at = now()`)
+	// A reverted batch's observations are no longer published (RevertBatch
+	// deletes them).
+	pubFixture(t, pool, `UPDATE import_batch SET reverted_at = now()`,
+		`DELETE FROM observation`, `DELETE FROM observation_extent`)
 	publishNow(t, pool)
 	if got := cellDump(t, pool); len(got) != 0 {
 		t.Errorf("cells of a reverted batch:\n%s", strings.Join(got, "\n"))

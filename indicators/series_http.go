@@ -26,8 +26,9 @@ const sqlSeries = `
 SELECT pc.period, pc.value, pc.numerator, pc.denominator,
 	pc.decimals, pc.numerator_decimals, pc.denominator_decimals,
 	pc.status, pc.incomplete, pc.suppressed
-FROM ` + sqlPublished + ` pc
-WHERE pc.area_id = @id AND pc.indicator = @key
+FROM cell_extent x
+JOIN ` + sqlPublished + ` pc ON pc.indicator = x.indicator AND pc.period = x.period AND pc.area_id = @id
+WHERE x.indicator = @key AND x.level = (SELECT level FROM area WHERE id = @id)
 ORDER BY pc.period`
 
 // seriesPoint is one period of a series.

@@ -150,14 +150,14 @@ func TestNoWithheldValueReachesAnyone(t *testing.T) {
 	srv, _ := demoServer(t)
 
 	var withheld int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cell WHERE suppressed IS NOT NULL`).Scan(&withheld); err != nil {
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM published_cell WHERE suppressed IS NOT NULL`).Scan(&withheld); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("withheld cells in the demo: %d", withheld)
 
 	rows, err := pool.Query(ctx, `
 		SELECT c.indicator, a.level, c.period::text, a.code, c.value
-		FROM cell c JOIN area a ON a.id = c.area_id
+		FROM published_cell c JOIN area a ON a.id = c.area_id
 		WHERE c.suppressed IS NOT NULL AND c.value IS NOT NULL
 		  AND daterange(a.valid_from, a.valid_to, '[]') @> current_date
 		ORDER BY c.indicator, a.level, c.period, a.code LIMIT 40`)
@@ -203,14 +203,15 @@ func TestNoWithheldValueReachesAnyone(t *testing.T) {
 	// Relations: a parent with its children on the same day.
 	var lonely int
 	err = pool.QueryRow(ctx, `
-		WITH rel AS (
+		WITH pub AS MATERIALIZED (SELECT * FROM published_cell),
+		rel AS (
 			SELECT c.indicator, c.period, p.id AS parent,
 			       (pc.suppressed IS NOT NULL)::int + count(*) FILTER (WHERE c.suppressed IS NOT NULL) AS withheld
-			FROM cell c
+			FROM pub c
 			JOIN area a ON a.id = c.area_id
 			JOIN area p ON p.level = a.parent_level AND p.code = a.parent_code
 			     AND daterange(p.valid_from, p.valid_to, '[]') && daterange(a.valid_from, a.valid_to, '[]')
-			JOIN cell pc ON pc.area_id = p.id AND pc.indicator = c.indicator AND pc.period = c.period
+			JOIN pub pc ON pc.area_id = p.id AND pc.indicator = c.indicator AND pc.period = c.period
 			JOIN indicator i ON i.key = c.indicator AND i.kind = 'count'
 			GROUP BY c.indicator, c.period, p.id, pc.suppressed
 		)
@@ -223,13 +224,14 @@ func TestNoWithheldValueReachesAnyone(t *testing.T) {
 	}
 	// Groups: the total and its members in one area and period.
 	err = pool.QueryRow(ctx, `
-		WITH rel AS (
+		WITH pub AS MATERIALIZED (SELECT * FROM published_cell),
+		rel AS (
 			SELECT g.key, t.area_id, t.period,
 			       (t.suppressed IS NOT NULL)::int + count(*) FILTER (WHERE m.suppressed IS NOT NULL) AS withheld
 			FROM indicator_group g
-			JOIN cell t ON t.indicator = g.total
+			JOIN pub t ON t.indicator = g.total
 			JOIN indicator_group_member gm ON gm.group_key = g.key
-			JOIN cell m ON m.indicator = gm.indicator AND m.area_id = t.area_id AND m.period = t.period
+			JOIN pub m ON m.indicator = gm.indicator AND m.area_id = t.area_id AND m.period = t.period
 			GROUP BY g.key, t.area_id, t.period, t.suppressed
 		)
 		SELECT count(*) FROM rel WHERE withheld = 1`).Scan(&lonely)

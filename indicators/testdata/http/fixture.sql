@@ -107,3 +107,7 @@ SELECT pg_temp.cell('sgb2_quote', 'gemeinde', '010020002', '2018-12-31', '2018-1
 SELECT pg_temp.cell('sgb2_quote', 'gemeinde', '010020003', '2018-12-31', '2018-12-31', 3.0 / 55 * 100, 'derived', NULL, 3, 55);
 SELECT pg_temp.cell('sgb2_quote', 'gemeinde', '010020004', '2018-12-31', '2018-12-31', 9.0 / 1010 * 100, 'derived', NULL, 9, 1010);
 SELECT pg_temp.cell('sgb2_quote', 'kreis', '01002', '2018-12-31', '2018-12-31', 232.0 / 3535 * 100, 'derived', NULL, 232, 3535);
+
+-- what Publish records of the cells' extent
+INSERT INTO cell_extent (indicator, level, period)
+SELECT DISTINCT c.indicator, a.level, c.period FROM cell c JOIN area a ON a.id = c.area_id;
