@@ -159,6 +159,7 @@ func BenchmarkImportMillion(b *testing.B) {
 	ctx := context.Background()
 	path := writeBenchTable(b)
 	var total, noPublish, bare, publish time.Duration
+	var read, check, write float64
 	for b.Loop() {
 		b.StopTimer()
 		pool := pgtest.NewDBWith(b, "import-bench-v1", benchAreas)
@@ -171,6 +172,7 @@ func BenchmarkImportMillion(b *testing.B) {
 			b.Fatal(err)
 		}
 		total += time.Since(start)
+		read, check, write = read+rep.Timings.Read, check+rep.Timings.Check, write+rep.Timings.Write
 		pub := time.Duration(rep.Timings.Publish * float64(time.Second))
 		publish += pub
 		noPublish += time.Since(start) - pub
@@ -181,6 +183,9 @@ func BenchmarkImportMillion(b *testing.B) {
 	n := float64(b.N)
 	b.ReportMetric(total.Seconds()/n, "import-s")
 	b.ReportMetric(noPublish.Seconds()/n, "import-without-publish-s")
+	b.ReportMetric(read/n, "read-s")
+	b.ReportMetric(check/n, "check-s")
+	b.ReportMetric(write/n, "write-s")
 	b.ReportMetric(publish.Seconds()/n, "publish-s")
 	b.ReportMetric(bare.Seconds()/n, "bare-copy-s")
 	b.ReportMetric(noPublish.Seconds()/bare.Seconds(), "import/copy")
