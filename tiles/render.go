@@ -132,4 +132,3 @@ func Render(ctx context.Context, db Querier, l *Layer, t TileID) ([]byte, error)
 	}
 	return mvt, nil
 }
-
