@@ -161,8 +161,9 @@ func (r *Reader) Metadata() (Metadata, error) {
 }
 
 // Walk calls fn for every tile in tile-ID order, with the stored bytes;
-// a tile of a run is reported once per tile ID. It stops at fn's first
-// error and returns it.
+// a tile of a run is reported once per tile ID, all with the same data
+// slice, which fn must not modify. It stops at fn's first error and
+// returns it.
 func (r *Reader) Walk(fn func(z, x, y uint32, data []byte) error) error {
 	return r.walk(r.root, 0, fn)
 }

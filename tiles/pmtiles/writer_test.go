@@ -207,6 +207,19 @@ func TestWriteReadSmallPyramid(t *testing.T) {
 		}
 	}
 
+	// Walk expands the run: 340 tiles, 101 of them sea.
+	var walked, seaTiles int
+	err = r.Walk(func(z, x, y uint32, data []byte) error {
+		walked++
+		if bytes.Equal(data, sea) {
+			seaTiles++
+		}
+		return nil
+	})
+	if err != nil || walked != 340 || seaTiles != 101 {
+		t.Errorf("Walk: %d tiles, %d sea, error %v; want 340, 101", walked, seaTiles, err)
+	}
+
 	if _, ok, err := r.Tile(5, 0, 0); ok || err != nil {
 		t.Errorf("tile 5/0/0 beyond the written zooms: found %v, error %v", ok, err)
 	}
