@@ -3,7 +3,8 @@
 # are missing. Usage: scripts/setup-debian.sh [run|test|bench]
 #   run    PostgreSQL with PostGIS (the private cluster uses the system's binaries)
 #   test   run + GDAL (ogrinfo, ogr2ogr) and QGIS's Python bindings, the clients tests
-#          check against, and npm for the OpenAPI validator
+#          check against, npm for the OpenAPI validator and the browser tests, and
+#          Chromium for the browser tests
 #   bench  run + wrk
 set -euo pipefail
 
@@ -61,6 +62,8 @@ test)
 	want_pkg python3-qgis
 	want_pkg qgis-providers
 	command -v npm >/dev/null 2>&1 || { want_pkg nodejs; want_pkg npm; }
+	# the browser tests: MapLibre GL JS driven by Playwright in Debian's Chromium
+	want_pkg chromium
 	;;
 bench)
 	want_pkg wrk
