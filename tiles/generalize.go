@@ -37,19 +37,6 @@ WHERE level = $1 AND geom_3857 IS NOT NULL ORDER BY id`
 	sqlInsertStored = `INSERT INTO tile_geom (area_id, band, geom)
 SELECT id, $2, geom_3857 FROM area WHERE level = $1 AND geom_3857 IS NOT NULL`
 
-	// Simplified geometry arrives as WKB in a staging table (pgx has no
-	// encoder for the geometry type) and is moved over in one statement.
-	sqlCreateStage = `CREATE TEMP TABLE IF NOT EXISTS tile_geom_stage (
-    area_id bigint   NOT NULL,
-    band    smallint NOT NULL,
-    wkb     bytea    NOT NULL
-) ON COMMIT DROP`
-
-	sqlTruncateStage = `TRUNCATE tile_geom_stage`
-
-	sqlInsertStaged = `INSERT INTO tile_geom (area_id, band, geom)
-SELECT area_id, band, ST_GeomFromWKB(wkb, 3857) FROM tile_geom_stage`
-
 	sqlAnalyze = `ANALYZE tile_geom`
 )
 
@@ -115,12 +102,6 @@ func generalizeLevel(ctx context.Context, tx pgx.Tx, level string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, sqlCreateStage); err != nil {
-		return fmt.Errorf("generalize %s: %w", level, err)
-	}
-	if _, err := tx.Exec(ctx, sqlTruncateStage); err != nil {
-		return fmt.Errorf("generalize %s: %w", level, err)
-	}
 	cov := coverage.New(shapes)
 	var rows [][]any
 	for _, band := range Bands {
@@ -129,16 +110,15 @@ func generalizeLevel(ctx context.Context, tx pgx.Tx, level string) error {
 		}
 		for i, mp := range cov.Simplify(Tolerance(band)) {
 			if len(mp) > 0 {
-				rows = append(rows, []any{ids[i], int16(band), encodeWKB(mp)})
+				rows = append(rows, []any{ids[i], int16(band), encodeEWKB(mp, webMercatorSRID)})
 			}
 		}
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tile_geom_stage"},
-		[]string{"area_id", "band", "wkb"}, pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("generalize %s: stage: %w", level, err)
-	}
-	if _, err := tx.Exec(ctx, sqlInsertStaged); err != nil {
-		return fmt.Errorf("generalize %s: insert: %w", level, err)
+	// pgx passes the bytes of a type it does not know (geometry) as they
+	// are; PostGIS reads them as EWKB in COPY's binary format.
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tile_geom"},
+		[]string{"area_id", "band", "geom"}, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("generalize %s: write: %w", level, err)
 	}
 	return nil
 }
@@ -204,16 +184,22 @@ func decodeWKB(raw []byte) (coverage.MultiPolygon, error) {
 	return mp, nil
 }
 
-// WKB type codes (OGC Simple Features, ISO 19125-1 §8.2).
+// webMercatorSRID is the SRID of tile_geom.geom.
+const webMercatorSRID = 3857
+
+// WKB type codes (OGC Simple Features, ISO 19125-1 §8.2), and the flag of
+// PostGIS' extended WKB that says an SRID follows the type.
 const (
 	wkbLittleEndian = 1
 	wkbPolygon      = 3
 	wkbMultiPolygon = 6
+	ewkbSRIDFlag    = 0x20000000
 )
 
-// encodeWKB writes a 2D multipolygon as little-endian WKB.
-func encodeWKB(mp coverage.MultiPolygon) []byte {
-	size := 9
+// encodeEWKB writes a 2D multipolygon as little-endian EWKB with an SRID,
+// which a geometry column of that SRID accepts.
+func encodeEWKB(mp coverage.MultiPolygon, srid uint32) []byte {
+	size := 13
 	for _, p := range mp {
 		size += 9
 		for _, r := range p {
@@ -223,7 +209,8 @@ func encodeWKB(mp coverage.MultiPolygon) []byte {
 	b := make([]byte, 0, size)
 	le := binary.LittleEndian
 	b = append(b, wkbLittleEndian)
-	b = le.AppendUint32(b, wkbMultiPolygon)
+	b = le.AppendUint32(b, wkbMultiPolygon|ewkbSRIDFlag)
+	b = le.AppendUint32(b, srid)
 	b = le.AppendUint32(b, uint32(len(mp)))
 	for _, p := range mp {
 		b = append(b, wkbLittleEndian)
