@@ -142,6 +142,9 @@ func (h *Handler) collectionOf(r *http.Request, l geo.LevelSummary) collection {
 			{Href: href + "/items", Rel: "items", Type: mediaGeoJSON, Title: "the areas of " + l.Title},
 		},
 	}
+	if h.cfg.CollectionLinks != nil {
+		c.Links = append(c.Links, h.cfg.CollectionLinks(h.root(r), l.Name)...)
+	}
 	if l.Versions > 0 {
 		c.Extent = &extent{Temporal: &temporalExtent{
 			Interval: [][2]*string{{instant(l.From, false), instant(l.To, true)}},

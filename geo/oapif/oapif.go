@@ -34,6 +34,9 @@ type Config struct {
 	// Properties, when set, adds properties of its own to the features of
 	// /items and /items/{featureId} (indicator values joined to areas).
 	Properties PropertySource
+	// CollectionLinks, when set, adds links of its own to each collection
+	// (a level's vector tilesets); root is the API's root URL.
+	CollectionLinks func(root, collection string) []Link
 }
 
 const (
