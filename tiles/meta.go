@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/sozialatlas/sozialatlas/geo/oapif"
 	"github.com/sozialatlas/sozialatlas/geo/web"
 )
 
@@ -193,7 +194,10 @@ func tileRange(b [4]float64, z int) (minX, minY, maxX, maxY int) {
 		r := lat * math.Pi / 180
 		return clamp(int(math.Floor((1-math.Log(math.Tan(r)+1/math.Cos(r))/math.Pi)/2*float64(n))), n)
 	}
-	return x(b[0]), y(b[3]), x(b[2]), y(b[1])
+	// A box that ends on a tile edge does not reach into the next tile;
+	// the nudge (about 0.1 mm) keeps rounding from adding it.
+	const nudge = 1e-9
+	return x(b[0]), y(b[3]), x(b[2] - nudge), y(b[1] + nudge)
 }
 
 func clamp(v, n int) int { return max(0, min(v, n-1)) }
@@ -320,42 +324,64 @@ func (s *Server) tileset(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, r, s.log, http.StatusOK, mediaJSON, s.tilesetOf(r, m))
 }
 
-// tileMatrix is one zoom of a tile matrix set (OGC 17-083r4, JSON
-// encoding).
+// tileMatrix is one zoom of a tile matrix set. It carries the keys of both
+// JSON encodings of OGC 17-083: 2.0 (17-083r4: id, pointOfOrigin,
+// cornerOfOrigin, cellSize) and 1.0 (17-083r2: identifier,
+// topLeftCorner), which GDAL up to 3.6 reads.
 type tileMatrix struct {
 	ID               string     `json:"id"`
+	Identifier       string     `json:"identifier"`
 	ScaleDenominator float64    `json:"scaleDenominator"`
 	CellSize         float64    `json:"cellSize"`
 	CornerOfOrigin   string     `json:"cornerOfOrigin"`
 	PointOfOrigin    [2]float64 `json:"pointOfOrigin"`
+	TopLeftCorner    [2]float64 `json:"topLeftCorner"`
 	TileWidth        int        `json:"tileWidth"`
 	TileHeight       int        `json:"tileHeight"`
 	MatrixWidth      int        `json:"matrixWidth"`
 	MatrixHeight     int        `json:"matrixHeight"`
 }
 
+// tileMatrixSet is a tile matrix set definition in both encodings (see
+// tileMatrix): id, crs, orderedAxes and tileMatrices of 2.0 next to
+// identifier, supportedCRS and boundingBox of 1.0.
 type tileMatrixSet struct {
 	ID                string       `json:"id"`
+	Identifier        string       `json:"identifier"`
 	Title             string       `json:"title"`
 	URI               string       `json:"uri"`
 	CRS               string       `json:"crs"`
+	SupportedCRS      string       `json:"supportedCRS"`
 	OrderedAxes       []string     `json:"orderedAxes"`
 	WellKnownScaleSet string       `json:"wellKnownScaleSet"`
+	BoundingBox       tmsBBox      `json:"boundingBox"`
 	TileMatrices      []tileMatrix `json:"tileMatrices"`
 	Links             []link       `json:"links,omitempty"`
 }
 
+type tmsBBox struct {
+	CRS         string     `json:"crs"`
+	LowerLeft   [2]float64 `json:"lowerLeft"`
+	UpperRight  [2]float64 `json:"upperRight"`
+	LowerCorner [2]float64 `json:"lowerCorner"`
+	UpperCorner [2]float64 `json:"upperCorner"`
+}
+
 // webMercatorQuadDoc is the definition of WebMercatorQuad up to MaxZoom.
 func webMercatorQuadDoc() tileMatrixSet {
+	lo, hi := [2]float64{-mercatorHalf, -mercatorHalf}, [2]float64{mercatorHalf, mercatorHalf}
 	t := tileMatrixSet{
-		ID: tmsID, Title: "Google Maps Compatible for the World", URI: tmsURI, CRS: crs3857,
-		OrderedAxes: []string{"X", "Y"}, WellKnownScaleSet: tmsWellKnownGMCS,
+		ID: tmsID, Identifier: tmsID, Title: "Google Maps Compatible for the World", URI: tmsURI,
+		CRS: crs3857, SupportedCRS: crs3857, OrderedAxes: []string{"X", "Y"}, WellKnownScaleSet: tmsWellKnownGMCS,
+		BoundingBox: tmsBBox{CRS: crs3857, LowerLeft: lo, UpperRight: hi, LowerCorner: lo, UpperCorner: hi},
 	}
+	origin := [2]float64{-mercatorHalf, mercatorHalf}
 	for z := 0; z <= MaxZoom; z++ {
 		f := float64(int(1) << z)
 		t.TileMatrices = append(t.TileMatrices, tileMatrix{
-			ID: strconv.Itoa(z), ScaleDenominator: zoom0ScaleDenom / f, CellSize: zoom0CellSize / f,
-			CornerOfOrigin: "topLeft", PointOfOrigin: [2]float64{-mercatorHalf, mercatorHalf},
+			ID: strconv.Itoa(z), Identifier: strconv.Itoa(z),
+			ScaleDenominator: zoom0ScaleDenom / f, CellSize: zoom0CellSize / f,
+			CornerOfOrigin: "topLeft", PointOfOrigin: origin, TopLeftCorner: origin,
 			TileWidth: tmsTileWidthPx, TileHeight: tmsTileWidthPx, MatrixWidth: 1 << z, MatrixHeight: 1 << z,
 		})
 	}
@@ -382,4 +408,16 @@ func (s *Server) webMercatorQuad(w http.ResponseWriter, r *http.Request) {
 	doc := webMercatorQuadDoc()
 	doc.Links = []link{{Href: s.base.For(r) + "/tileMatrixSets/" + tmsID, Rel: "self", Type: mediaJSON, Title: "this document"}}
 	web.WriteJSON(w, r, s.log, http.StatusOK, mediaJSON, doc)
+}
+
+// CollectionLinks are the links from a collection of OGC API Features (a
+// level) to its vector tiles, for oapif.Config.CollectionLinks: GDAL's
+// OGCAPI driver and QGIS find the tilesets through the tilesets-vector
+// relation.
+func CollectionLinks(root, level string) []oapif.Link {
+	coll := root + "/collections/" + url.PathEscape(level)
+	return []oapif.Link{
+		{Href: coll + "/tiles", Rel: RelTilesetsVector, Type: mediaJSON, Title: "vector tilesets of this collection"},
+		{Href: root + "/tiles/" + url.PathEscape(level) + ".json", Rel: "describedby", Type: mediaTileJSON, Title: "TileJSON of the vector tiles"},
+	}
 }

@@ -354,3 +354,111 @@ func TestTileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTileJSONAndTileset(t *testing.T) {
+	f := newFixture(t, Config{Attribution: "© Testgrenzen"})
+	res, body := f.get(t, "/tiles/gemeinde.json?indicators=einwohner,quote")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("TileJSON: %s\n%s", res.Status, body)
+	}
+	var tj struct {
+		TileJSON     string    `json:"tilejson"`
+		Tiles        []string  `json:"tiles"`
+		MinZoom      int       `json:"minzoom"`
+		MaxZoom      int       `json:"maxzoom"`
+		Bounds       []float64 `json:"bounds"`
+		Center       []float64 `json:"center"`
+		Attribution  string    `json:"attribution"`
+		VectorLayers []struct {
+			ID     string            `json:"id"`
+			Fields map[string]string `json:"fields"`
+		} `json:"vector_layers"`
+	}
+	if err := json.Unmarshal(body, &tj); err != nil {
+		t.Fatal(err)
+	}
+	wantTiles := f.srv.URL + "/tiles/gemeinde/{z}/{x}/{y}.mvt?indicators=einwohner%2Cquote"
+	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != wantTiles || tj.MinZoom != 0 || tj.MaxZoom != 14 {
+		t.Errorf("TileJSON %+v; want tiles %s, zooms 0–14", tj, wantTiles)
+	}
+	if tj.Attribution != "© Testgrenzen; Testamt" {
+		t.Errorf("attribution %q", tj.Attribution)
+	}
+	// The fixture's Gemeinden span tile 8/136/85 and Delta east of it:
+	// 11.25° to 12.9°E (x 0 to 5000 of 4096 units of 1.40625°).
+	if len(tj.Bounds) != 4 || tj.Bounds[0] != 11.25 || tj.Bounds[2] != round6(11.25+5000.0/4096*1.40625) || len(tj.Center) != 3 {
+		t.Errorf("bounds %v, center %v", tj.Bounds, tj.Center)
+	}
+	wantFields := map[string]map[string]string{
+		"gemeinde": {"code": "String", "name": "String", "einwohner": "Number", "einwohner_status": "String",
+			"einwohner_suppressed": "String", "quote": "Number", "quote_status": "String", "quote_suppressed": "String"},
+		"gemeinde_labels": {"code": "String", "name": "String"},
+	}
+	if len(tj.VectorLayers) != 2 {
+		t.Fatalf("vector_layers %+v", tj.VectorLayers)
+	}
+	for _, l := range tj.VectorLayers {
+		if !reflect.DeepEqual(l.Fields, wantFields[l.ID]) {
+			t.Errorf("layer %s fields %v, want %v", l.ID, l.Fields, wantFields[l.ID])
+		}
+	}
+
+	var ts struct {
+		DataType         string `json:"dataType"`
+		TileMatrixSetURI string `json:"tileMatrixSetURI"`
+		Limits           []struct {
+			TileMatrix                                     string
+			MinTileRow, MaxTileRow, MinTileCol, MaxTileCol int
+		} `json:"tileMatrixSetLimits"`
+		Links []struct {
+			Href, Rel, Type string
+			Templated       bool
+		} `json:"links"`
+	}
+	res, body = f.get(t, "/collections/gemeinde/tiles/WebMercatorQuad?indicators=einwohner")
+	if err := json.Unmarshal(body, &ts); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("tileset: %s %v\n%s", res.Status, err, body)
+	}
+	if ts.DataType != "vector" || ts.TileMatrixSetURI != tmsURI || len(ts.Limits) != 15 {
+		t.Errorf("tileset %+v", ts)
+	}
+	if l := ts.Limits[8]; l.TileMatrix != "8" || l.MinTileCol != 136 || l.MaxTileCol != 137 || l.MinTileRow != 85 || l.MaxTileRow != 85 {
+		t.Errorf("limits of zoom 8: %+v, want columns 136–137, row 85", l)
+	}
+	item := ""
+	for _, l := range ts.Links {
+		if l.Rel == "item" && l.Type == MediaType && l.Templated {
+			item = l.Href
+		}
+	}
+	if want := f.srv.URL + "/collections/gemeinde/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}?indicators=einwohner"; item != want {
+		t.Errorf("item link %q, want %q", item, want)
+	}
+
+	// The OGC path (row before column) serves the same tile.
+	_, xyz := f.get(t, "/tiles/gemeinde/8/136/85.mvt?indicators=einwohner")
+	_, ogc := f.get(t, "/collections/gemeinde/tiles/WebMercatorQuad/8/85/136?indicators=einwohner")
+	if len(xyz) == 0 || string(xyz) != string(ogc) {
+		t.Errorf("OGC tile 8/85/136 (%d bytes) differs from XYZ tile 8/136/85 (%d bytes)", len(ogc), len(xyz))
+	}
+
+	var tms struct {
+		ID           string `json:"id"`
+		Identifier   string `json:"identifier"`
+		TileMatrices []struct {
+			ID               string     `json:"id"`
+			ScaleDenominator float64    `json:"scaleDenominator"`
+			PointOfOrigin    [2]float64 `json:"pointOfOrigin"`
+			MatrixWidth      int        `json:"matrixWidth"`
+		} `json:"tileMatrices"`
+	}
+	_, body = f.get(t, "/tileMatrixSets/WebMercatorQuad")
+	if err := json.Unmarshal(body, &tms); err != nil {
+		t.Fatal(err)
+	}
+	if tms.ID != "WebMercatorQuad" || tms.Identifier != "WebMercatorQuad" || len(tms.TileMatrices) != 15 ||
+		tms.TileMatrices[8].MatrixWidth != 256 || tms.TileMatrices[8].ScaleDenominator != 559082264.0287178/256 ||
+		tms.TileMatrices[0].PointOfOrigin != [2]float64{-20037508.3427892, 20037508.3427892} {
+		t.Errorf("tile matrix set %+v", tms)
+	}
+}
