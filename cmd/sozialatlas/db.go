@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/sozialatlas/sozialatlas/data/pgcluster"
 	"github.com/sozialatlas/sozialatlas/geo"
 	"github.com/sozialatlas/sozialatlas/indicators"
+	"github.com/sozialatlas/sozialatlas/tiles"
 )
 
 // dbFlags are the database settings every command shares.
@@ -129,11 +131,18 @@ func withDB(ctx context.Context, f dbFlags, stderr io.Writer, logLevel string, f
 }
 
 // stores returns the area and indicator stores on a pool, wired so that
-// every change to areas republishes indicator cells in the same transaction.
+// every change to areas republishes indicator cells and rebuilds the tile
+// geometry of the levels it touched, in the same transaction.
 func stores(pool *pgxpool.Pool) (*geo.Store, *indicators.Store) {
 	areas := geo.NewStore(pool)
 	ind := indicators.NewStore(pool, areas)
-	areas.OnChange(ind.Publish)
+	areas.OnChange(func(ctx context.Context, tx pgx.Tx) error {
+		if err := ind.Publish(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tiles.GeneralizeChanged(ctx, tx)
+		return err
+	})
 	return areas, ind
 }
 

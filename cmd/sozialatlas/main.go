@@ -15,6 +15,7 @@
 //	sozialatlas export [flags]             raw values of an indicator as CSV
 //	sozialatlas levels   [add NAME ...]    list or add levels
 //	sozialatlas demo     [--dir DIR]       load the demo atlas
+//	sozialatlas tiles seed --level L --maxzoom Z  warm a running service's tile cache
 //
 // Without DATABASE_URL every command runs its own private PostgreSQL cluster
 // in --data-dir (default .data); with it, that server is used.
@@ -72,6 +73,7 @@ commands:
   catalogue load  load an indicator catalogue (YAML) and republish
   levels          list levels; 'levels add NAME --title T --rank N' adds one
   demo            load the demo atlas from data/demo
+  tiles seed      warm the vector tile cache of a running service (--level, --maxzoom, --indicators)
 
 Run 'sozialatlas <command> -h' for a command's flags.
 Without DATABASE_URL, the private cluster in --data-dir (default .data) is used.`
@@ -97,6 +99,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return catalogueCmd(ctx, rest, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, rest, stdout, stderr)
+	case "tiles":
+		return tilesCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
 	"github.com/sozialatlas/sozialatlas/geo/web"
 	"github.com/sozialatlas/sozialatlas/indicators"
+	"github.com/sozialatlas/sozialatlas/tiles"
 )
 
 type serveFlags struct {
@@ -30,6 +31,8 @@ type serveFlags struct {
 	stmtTimeout     time.Duration
 	shutdownTimeout time.Duration
 	maxLimit        int
+	tileCacheMiB    int64
+	tileVersionAge  time.Duration
 }
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -44,6 +47,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&f.stmtTimeout, "statement-timeout", 30*time.Second, "PostgreSQL statement_timeout for requests")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long shutdown waits for requests in flight")
 	fs.IntVar(&f.maxLimit, "max-limit", 20000, "largest page of features one request may ask for")
+	fs.Int64Var(&f.tileCacheMiB, "tile-cache", tiles.DefaultCacheBytes>>20, "MiB of memory for finished vector tiles; 0 caches none")
+	fs.DurationVar(&f.tileVersionAge, "tile-version-age", time.Second, "how long the data version read for the tile cache is trusted; 0 reads it for every tile")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -63,6 +68,12 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		if err := demo.Load(ctx, areas, ind, f.demoDir, log); err != nil {
 			return err
 		}
+	}
+	// Areas imported before tile geometry existed get it now, once.
+	if levels, err := tiles.EnsureGeometry(ctx, db.pool); err != nil {
+		return err
+	} else if len(levels) > 0 {
+		log.Info("tile geometry built", "levels", levels)
 	}
 	pool, err := db.servingPool(ctx, f.stmtTimeout)
 	if err != nil {
@@ -136,16 +147,45 @@ func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.
 	features := oapif.New(store, oapif.Config{
 		Title:       "Sozialatlas",
 		Description: "Gebiete, Indikatoren und Karten für die integrierte Sozialplanung",
-		Attribution: "© GeoBasis-DE / BKG 2021 (Daten verändert); Geoportal Berlin (LOR), CC BY 4.0",
+		Attribution: attribution,
 		MaxLimit:    f.maxLimit,
 		BaseURL:     f.baseURL,
 		Logger:      log,
 		Properties:  ind.Join(),
+		// The tiles answer under the same root as the features.
+		CollectionLinks: tiles.CollectionLinks,
 	})
 	features.Routes(r)
 	ind.MetaRoutes(r, indicators.MetaConfig{Base: web.BaseURL{Public: f.baseURL}, Logger: log})
 	ind.OutputRoutes(r, indicators.OutputConfig{Logger: log})
+	tiles.New(store, ind, tiles.Config{
+		CacheBytes:    tileCacheBytes(f.tileCacheMiB),
+		VersionMaxAge: versionAge(f.tileVersionAge),
+		BaseURL:       f.baseURL,
+		Attribution:   attribution,
+		Logger:        log,
+	}).Routes(r)
 	return r
+}
+
+// attribution credits the boundary data of the demo atlas.
+const attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert); Geoportal Berlin (LOR), CC BY 4.0"
+
+// tileCacheBytes is the --tile-cache flag in bytes: 0 turns the cache off.
+func tileCacheBytes(mib int64) int64 {
+	if mib <= 0 {
+		return -1
+	}
+	return mib << 20
+}
+
+// versionAge is the --tile-version-age flag for tiles.Config: 0 reads the
+// version for every tile.
+func versionAge(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // compress gzips text answers for clients that accept it: the GeoJSON of
