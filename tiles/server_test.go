@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -83,7 +84,7 @@ type fixture struct {
 	ids   map[string]uint64
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	pool := pgtest.NewDB(t)
 	ctx := context.Background()
@@ -460,5 +461,25 @@ func TestTileJSONAndTileset(t *testing.T) {
 		tms.TileMatrices[8].MatrixWidth != 256 || tms.TileMatrices[8].ScaleDenominator != 559082264.0287178/256 ||
 		tms.TileMatrices[0].PointOfOrigin != [2]float64{-20037508.3427892, 20037508.3427892} {
 		t.Errorf("tile matrix set %+v", tms)
+	}
+}
+
+func TestSeed(t *testing.T) {
+	f := newFixture(t, Config{})
+	rep, err := Seed(context.Background(), SeedConfig{BaseURL: f.srv.URL, Level: "gemeinde", MaxZoom: 9,
+		Query: url.Values{"indicators": {"einwohner"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The level's extent, read back from lon/lat, reaches a hair beyond
+	// the edges of tile 8/136/85 and Delta's 8/137/85, so its neighbours
+	// are requested too; each holds the edges of the fixture's areas in its
+	// buffer, so none is empty.
+	want := SeedReport{Tiles: 27, Filled: 27, Empty: 0, PerLevel: []int{1, 1, 1, 1, 1, 1, 1, 2, 6, 12}}
+	if rep.Tiles != want.Tiles || rep.Filled != want.Filled || rep.Empty != want.Empty || !reflect.DeepEqual(rep.PerLevel, want.PerLevel) || rep.Bytes <= 0 {
+		t.Errorf("seed %+v, want %+v", rep, want)
+	}
+	if s := f.tiles.Cache().Stats(); s.Entries != want.Tiles {
+		t.Errorf("cache holds %d tiles after seeding, want %d", s.Entries, want.Tiles)
 	}
 }
