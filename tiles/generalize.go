@@ -19,6 +19,8 @@ import (
 // version. Where versions of different dates differ, their borders meet at
 // more nodes than either alone would have; extra nodes only cut chains
 // shorter, so the versions valid on any one day still form a coverage.
+// Chains are kept from crossing only chains of versions valid on a common
+// day (see coverage.Period).
 
 const (
 	sqlLevelExists = `SELECT EXISTS (SELECT 1 FROM level WHERE name = $1)`
@@ -29,8 +31,9 @@ const (
 
 	sqlDeleteAll = `DELETE FROM tile_geom`
 
-	sqlLevelGeometry = `SELECT id, ST_AsBinary(geom_3857) FROM area
-WHERE level = $1 AND geom_3857 IS NOT NULL ORDER BY id`
+	// Validity as days since 1970-01-01, NULL when unbounded.
+	sqlLevelGeometry = `SELECT id, ST_AsBinary(geom_3857), valid_from - DATE '1970-01-01', valid_to - DATE '1970-01-01'
+FROM area WHERE level = $1 AND geom_3857 IS NOT NULL ORDER BY id`
 
 	// The top band is the stored geometry: copied in the database, never
 	// round-tripped through Go.
@@ -92,7 +95,7 @@ func GeneralizeAll(ctx context.Context, tx pgx.Tx) error {
 
 // generalizeLevel writes a level's rows, whose old ones are gone.
 func generalizeLevel(ctx context.Context, tx pgx.Tx, level string) error {
-	ids, shapes, err := readLevel(ctx, tx, level)
+	ids, shapes, periods, err := readLevel(ctx, tx, level)
 	if err != nil {
 		return fmt.Errorf("generalize %s: %w", level, err)
 	}
@@ -102,7 +105,7 @@ func generalizeLevel(ctx context.Context, tx pgx.Tx, level string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	cov := coverage.New(shapes)
+	cov := coverage.New(shapes, periods)
 	var rows [][]any
 	for _, band := range Bands {
 		if band >= maxBand {
@@ -123,32 +126,43 @@ func generalizeLevel(ctx context.Context, tx pgx.Tx, level string) error {
 	return nil
 }
 
-// readLevel reads the Web Mercator geometry of a level's area versions.
-func readLevel(ctx context.Context, tx pgx.Tx, level string) ([]int64, []coverage.MultiPolygon, error) {
+// readLevel reads the Web Mercator geometry of a level's area versions and
+// when they are valid.
+func readLevel(ctx context.Context, tx pgx.Tx, level string) ([]int64, []coverage.MultiPolygon, []coverage.Period, error) {
 	rows, err := tx.Query(ctx, sqlLevelGeometry, level)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read geometry: %w", err)
+		return nil, nil, nil, fmt.Errorf("read geometry: %w", err)
 	}
 	defer rows.Close()
 	var ids []int64
 	var shapes []coverage.MultiPolygon
+	var periods []coverage.Period
 	for rows.Next() {
 		var id int64
 		var raw []byte
-		if err := rows.Scan(&id, &raw); err != nil {
-			return nil, nil, fmt.Errorf("read geometry: %w", err)
+		var from, to *int64
+		if err := rows.Scan(&id, &raw, &from, &to); err != nil {
+			return nil, nil, nil, fmt.Errorf("read geometry: %w", err)
 		}
 		mp, err := decodeWKB(raw)
 		if err != nil {
-			return nil, nil, fmt.Errorf("area %d: geom_3857: %w", id, err)
+			return nil, nil, nil, fmt.Errorf("area %d: geom_3857: %w", id, err)
+		}
+		period := coverage.Period{From: math.MinInt64, To: math.MaxInt64}
+		if from != nil {
+			period.From = *from
+		}
+		if to != nil {
+			period.To = *to
 		}
 		ids = append(ids, id)
 		shapes = append(shapes, mp)
+		periods = append(periods, period)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read geometry: %w", err)
+		return nil, nil, nil, fmt.Errorf("read geometry: %w", err)
 	}
-	return ids, shapes, nil
+	return ids, shapes, periods, nil
 }
 
 // decodeWKB reads a polygon or multipolygon.

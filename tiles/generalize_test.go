@@ -301,3 +301,72 @@ func TestGeneralizeVG5000(t *testing.T) {
 		t.Errorf("tile_geom before GeneralizeAll: %s, after: %s; want 522 rows (87 areas × 6 bands) alike", before, after)
 	}
 }
+
+// sqlBandGeomOn is sqlBandGeom for the area versions valid on day $3.
+const sqlBandGeomOn = `g AS (SELECT a.code, t.geom FROM tile_geom t JOIN area a ON a.id = t.area_id
+	WHERE a.level = $1 AND t.band = $2 AND daterange(a.valid_from, a.valid_to, '[]') @> $3::date)`
+
+// onDay narrows a query over sqlBandGeom to the versions valid on a day.
+func onDay(sql string) string { return strings.Replace(sql, sqlBandGeom, sqlBandGeomOn, 1) }
+
+// Berlin's Prognoseräume before and after the 2021 reform, generalized
+// together: on either day, the versions valid then form a coverage.
+func TestGeneralizeBerlinVersions(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	s := geo.NewStore(pool)
+	lor := func(file string) string {
+		_, src, _, _ := runtime.Caller(0)
+		return filepath.Join(filepath.Dir(src), "..", "data", "demo", "berlin-lor", file)
+	}
+	end2020, start2021 := time.Date(2020, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, in := range []geo.AreaImport{
+		{Path: lor("forecast-areas-until-2020.geojson"), Level: "prognoseraum", CodeField: "id", NameField: "name", ValidTo: &end2020},
+		{Path: lor("forecast-areas-from-2021.geojson"), Level: "prognoseraum", CodeField: "id", NameField: "name", ValidFrom: &start2021},
+	} {
+		if _, err := s.ImportAreas(context.Background(), in); err != nil {
+			t.Fatalf("import %s: %v", filepath.Base(in.Path), err)
+		}
+	}
+	start := time.Now()
+	generalize(t, pool, "prognoseraum")
+	t.Logf("generalized in %v", time.Since(start))
+
+	const level = "prognoseraum"
+	holes := onDay(`WITH ` + sqlBandGeom + `, u AS (SELECT ST_Union(geom) AS geom FROM g)
+		SELECT sum(ST_Area(ST_MakePolygon(ST_ExteriorRing(d.geom))) - ST_Area(d.geom)) FROM u, ST_Dump(u.geom) d`)
+	for _, tc := range []struct {
+		day    string
+		areas  int
+		points map[int]int
+	}{
+		{"2020-06-30", 60, map[int]int{}},
+		{"2022-06-30", 58, map[int]int{}},
+	} {
+		// What the source has at full detail: the old Prognoseräume overlap
+		// a little where two of them disagree about their border.
+		sourceOverlap := queryFloat(t, pool, onDay(sqlOverlapArea), level, tiles.Bands[len(tiles.Bands)-1], tc.day)
+		sourceHoles := queryFloat(t, pool, holes, level, tiles.Bands[len(tiles.Bands)-1], tc.day)
+		for _, band := range tiles.Bands {
+			n := queryInt(t, pool, onDay(`WITH `+sqlBandGeom+` SELECT count(*) FROM g`), level, band, tc.day)
+			points := queryInt(t, pool, onDay(`WITH `+sqlBandGeom+` SELECT sum(ST_NPoints(geom)) FROM g`), level, band, tc.day)
+			overlap := queryFloat(t, pool, onDay(sqlOverlapArea), level, band, tc.day)
+			gaps := queryFloat(t, pool, holes, level, band, tc.day)
+			unshared := queryInt(t, pool, onDay(sqlUnsharedVertices), level, band, tc.day)
+			invalid := queryInt(t, pool, onDay(`WITH `+sqlBandGeom+` SELECT count(*) FROM g WHERE NOT ST_IsValid(geom)`), level, band, tc.day)
+			t.Logf("%s band %d: %d areas, %d points, overlap %.3f m², holes %.3f m²", tc.day, band, n, points, overlap, gaps)
+			if n != tc.areas || unshared != 0 || invalid != 0 {
+				t.Errorf("%s band %d: %d areas, %d unshared vertices, %d invalid; want %d, 0, 0", tc.day, band, n, unshared, invalid, tc.areas)
+			}
+			if math.Abs(overlap-sourceOverlap) > 1e-6 || math.Abs(gaps-sourceHoles) > 1e-6 {
+				t.Errorf("%s band %d: overlap %.6f m², holes %.6f m²; want the source's %.6f and %.6f",
+					tc.day, band, overlap, gaps, sourceOverlap, sourceHoles)
+			}
+			tc.points[band] = points
+		}
+		for i := 1; i < len(tiles.Bands); i++ {
+			if lo, hi := tiles.Bands[i-1], tiles.Bands[i]; tc.points[lo] >= tc.points[hi] {
+				t.Errorf("%s: band %d has %d points, band %d %d; want fewer at the lower band", tc.day, lo, tc.points[lo], hi, tc.points[hi])
+			}
+		}
+	}
+}

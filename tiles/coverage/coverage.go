@@ -9,6 +9,12 @@
 // nodes fixed) and every ring is rebuilt from its simplified chains.
 // Vertices are matched by exact coordinates: a coverage whose neighbours
 // share identical vertices (as VG5000's do) comes out as a coverage.
+//
+// Douglas–Peucker alone may let a simplified chain cross another one, or
+// itself, which would leave invalid or overlapping polygons. Chains caught
+// crossing are simplified again with half the tolerance, until nothing
+// crosses or they are back to every vertex. Chains of areas that are never
+// valid together (versions of different dates) may cross freely.
 package coverage
 
 import (
@@ -32,6 +38,8 @@ type MultiPolygon []Polygon
 type Coverage struct {
 	coords []Point   // by vertex id
 	chains [][]int32 // vertex ids from node to node (equal ends for closed chains)
+	// periods are the hulls of the validity periods of each chain's areas.
+	periods []Period
 	// shapes mirrors the input: per multipolygon, polygon and ring, the
 	// chains the ring is made of, in ring order.
 	shapes [][][][]chainUse
@@ -43,10 +51,22 @@ type chainUse struct {
 	reversed bool
 }
 
-// New splits the rings of polys into shared chains. Repeated consecutive
-// points are ignored; rings with fewer than three distinct points are left
-// out.
-func New(polys []MultiPolygon) *Coverage {
+// Period is when an area is valid: days (or any other unit) from and to,
+// inclusive; math.MinInt64 and math.MaxInt64 stand for no bound.
+type Period struct{ From, To int64 }
+
+func (p Period) overlaps(q Period) bool { return max(p.From, q.From) <= min(p.To, q.To) }
+
+func (p Period) hull(q Period) Period { return Period{min(p.From, q.From), max(p.To, q.To)} }
+
+// New splits the rings of polys into shared chains. periods holds each
+// multipolygon's validity, or is nil when all are valid together; its
+// length must otherwise be that of polys. Repeated consecutive points are
+// ignored; rings with fewer than three distinct points are left out.
+func New(polys []MultiPolygon, periods []Period) *Coverage {
+	if periods != nil && len(periods) != len(polys) {
+		panic("coverage.New: one period per multipolygon")
+	}
 	b := builder{ids: make(map[Point]int32), edges: make(map[uint64]struct{})}
 	rings := make([][][][]int32, len(polys))
 	for i, mp := range polys {
@@ -61,12 +81,16 @@ func New(polys []MultiPolygon) *Coverage {
 	c := &Coverage{coords: b.coords, shapes: make([][][][]chainUse, len(polys))}
 	firstEdge := make(map[uint64]chainUse) // directed first edge of a chain → chain
 	for i, mp := range rings {
+		period := Period{math.MinInt64, math.MaxInt64}
+		if periods != nil {
+			period = periods[i]
+		}
 		c.shapes[i] = make([][][]chainUse, len(mp))
 		for j, p := range mp {
 			c.shapes[i][j] = make([][]chainUse, len(p))
 			for k, r := range p {
 				if r != nil {
-					c.shapes[i][j][k] = c.split(r, b.degree, firstEdge)
+					c.shapes[i][j][k] = c.split(r, b.degree, firstEdge, period)
 				}
 			}
 		}
@@ -123,7 +147,7 @@ func edgeKey(u, v int32) uint64 { return uint64(uint32(u))<<32 | uint64(uint32(v
 // (an island, or a hole filled by exactly one other polygon) is one closed
 // chain that starts at its smallest vertex id, so that every ring around
 // the same cycle picks the same start.
-func (c *Coverage) split(ring []int32, degree []int32, firstEdge map[uint64]chainUse) []chainUse {
+func (c *Coverage) split(ring []int32, degree []int32, firstEdge map[uint64]chainUse, period Period) []chainUse {
 	n := len(ring)
 	start := -1
 	for i, v := range ring {
@@ -158,11 +182,13 @@ func (c *Coverage) split(ring []int32, degree []int32, firstEdge map[uint64]chai
 			}
 			id := int32(len(c.chains))
 			c.chains = append(c.chains, chain)
+			c.periods = append(c.periods, period)
 			use = chainUse{chain: id}
 			firstEdge[edgeKey(a, second)] = use
 			last := len(chain) - 1
 			firstEdge[edgeKey(chain[last], chain[last-1])] = chainUse{chain: id, reversed: true}
 		}
+		c.periods[use.chain] = c.periods[use.chain].hull(period)
 		uses = append(uses, use)
 		i = j
 	}
@@ -182,6 +208,7 @@ func (c *Coverage) Simplify(tolerance float64) []MultiPolygon {
 	for i, ch := range c.chains {
 		simple[i] = c.simplifyChain(ch, tolerance)
 	}
+	c.uncross(simple, tolerance)
 	out := make([]MultiPolygon, len(c.shapes))
 	for i, mp := range c.shapes {
 		var polys MultiPolygon

@@ -84,7 +84,7 @@ func TestSimplify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := New(tt.in).Simplify(tt.tolerance)
+			got := New(tt.in, nil).Simplify(tt.tolerance)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %v\nwant %v", got, tt.want)
 			}
@@ -117,8 +117,73 @@ func TestChainsSharedOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := New(tt.in).Chains(); got != tt.want {
+			if got := New(tt.in, nil).Chains(); got != tt.want {
 				t.Errorf("%d chains, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSimplifyUncrosses(t *testing.T) {
+	// A above, B below a border X with a bump of 4 at x = 50; in B an
+	// island I (a hole of B filled by I) reaches up to y = 2. Straightened
+	// at tolerance 5, X would cut through I.
+	a := poly(ring(0, 0, 50, 4, 100, 0, 100, 10, 0, 10))
+	b := poly(ring(0, -10, 100, -10, 100, 0, 50, 4, 0, 0), ring(40, -1, 50, 2, 60, -1))
+	bWhole := poly(ring(0, -10, 100, -10, 100, 0, 50, 4, 0, 0))
+	i := poly(ring(40, -1, 60, -1, 50, 2))
+	tests := []struct {
+		name    string
+		in      []MultiPolygon
+		periods []Period
+		want    []MultiPolygon
+	}{
+		{"border keeps its bump to pass the island", []MultiPolygon{a, b, i}, nil, []MultiPolygon{
+			poly(ring(0, 0, 50, 4, 100, 0, 100, 10, 0, 10)),
+			poly(ring(100, 0, 50, 4, 0, 0, 0, -10, 100, -10), ring(40, -1, 50, 2, 60, -1)),
+			poly(ring(40, -1, 60, -1, 50, 2)),
+		}},
+		{"an island of another time may be crossed", []MultiPolygon{a, bWhole, i}, []Period{{0, 10}, {0, 10}, {20, 30}}, []MultiPolygon{
+			poly(ring(0, 0, 100, 0, 100, 10, 0, 10)),
+			poly(ring(100, 0, 0, 0, 0, -10, 100, -10)),
+			poly(ring(40, -1, 60, -1, 50, 2)),
+		}},
+		{"an island of the same time may not", []MultiPolygon{a, bWhole, i}, []Period{{0, 10}, {0, 10}, {5, 30}}, []MultiPolygon{
+			poly(ring(0, 0, 50, 4, 100, 0, 100, 10, 0, 10)),
+			poly(ring(100, 0, 50, 4, 0, 0, 0, -10, 100, -10)),
+			poly(ring(40, -1, 60, -1, 50, 2)),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := New(tt.in, tt.periods).Simplify(5)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestConflict(t *testing.T) {
+	tests := []struct {
+		name           string
+		p1, p2, q1, q2 Point
+		want           bool
+	}{
+		{"crossing", Point{0, 0}, Point{10, 10}, Point{0, 10}, Point{10, 0}, true},
+		{"apart", Point{0, 0}, Point{10, 0}, Point{0, 1}, Point{10, 1}, false},
+		{"common end point", Point{0, 0}, Point{10, 0}, Point{10, 0}, Point{10, 10}, false},
+		{"same segment reversed", Point{0, 0}, Point{10, 0}, Point{10, 0}, Point{0, 0}, false},
+		{"end point on the other's inside", Point{0, 0}, Point{10, 0}, Point{5, 0}, Point{5, 5}, true},
+		{"collinear overlap", Point{0, 0}, Point{10, 0}, Point{5, 0}, Point{15, 0}, true},
+		{"collinear apart", Point{0, 0}, Point{10, 0}, Point{11, 0}, Point{15, 0}, false},
+		{"common end, folded back", Point{0, 0}, Point{10, 0}, Point{10, 0}, Point{4, 0}, true},
+		{"common end, straight on", Point{0, 0}, Point{10, 0}, Point{10, 0}, Point{14, 0}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := conflict(tt.p1, tt.p2, tt.q1, tt.q2); got != tt.want {
+				t.Errorf("conflict = %v, want %v", got, tt.want)
 			}
 		})
 	}
