@@ -188,3 +188,36 @@ func TestConflict(t *testing.T) {
 		})
 	}
 }
+
+func TestSimplifyKeepsRingsOnTheirSide(t *testing.T) {
+	// As in TestSimplifyUncrosses, but the island lies wholly under the
+	// bump (y 1 to 2): straightened, the border would pass below it and
+	// put it into A without crossing it.
+	a := poly(ring(0, 0, 50, 4, 100, 0, 100, 10, 0, 10))
+	b := poly(ring(0, -10, 100, -10, 100, 0, 50, 4, 0, 0), ring(44, 1, 50, 2, 56, 1))
+	i := poly(ring(44, 1, 56, 1, 50, 2))
+	want := []MultiPolygon{
+		poly(ring(0, 0, 50, 4, 100, 0, 100, 10, 0, 10)),
+		poly(ring(100, 0, 50, 4, 0, 0, 0, -10, 100, -10), ring(44, 1, 50, 2, 56, 1)),
+		poly(ring(44, 1, 56, 1, 50, 2)),
+	}
+	if got := New([]MultiPolygon{a, b, i}, nil).Simplify(5); !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+}
+
+func TestWinding(t *testing.T) {
+	square := []Point{{0, 0}, {10, 0}, {10, 10}, {0, 10}}
+	tests := []struct {
+		p    Point
+		want int
+	}{{Point{5, 5}, 1}, {Point{15, 5}, 0}, {Point{5, -1}, 0}}
+	for _, tt := range tests {
+		if got := winding(square, tt.p); got != tt.want {
+			t.Errorf("winding around %v = %d, want %d", tt.p, got, tt.want)
+		}
+	}
+	if got := winding([]Point{{0, 0}, {0, 10}, {10, 10}, {10, 0}}, Point{5, 5}); got != -1 {
+		t.Errorf("clockwise winding = %d, want -1", got)
+	}
+}

@@ -10,8 +10,9 @@ import (
 // before it gets every vertex back.
 const refineSteps = 6
 
-// uncross simplifies chains that cross other chains (or themselves) again
-// with half their tolerance, until no refinable chain crosses.
+// uncross simplifies chains that cross other chains (or themselves), or
+// jump over a whole ring, again with half their tolerance, until no
+// refinable chain does.
 func (c *Coverage) uncross(simple [][]Point, tolerance float64) {
 	if tolerance <= 0 {
 		return
@@ -34,6 +35,7 @@ func (c *Coverage) uncross(simple [][]Point, tolerance float64) {
 	}
 	for {
 		crossing := c.crossings(simple, dirty)
+		c.sweeps(simple, dirty, crossing)
 		dirty = make([]bool, len(simple))
 		refined := false
 		for id, bad := range crossing {
@@ -202,4 +204,76 @@ func orient(a, b, c Point) int {
 func within(a, b, c Point) bool {
 	return min(a[0], b[0]) <= c[0] && c[0] <= max(a[0], b[0]) &&
 		min(a[1], b[1]) <= c[1] && c[1] <= max(a[1], b[1])
+}
+
+// sweeps marks the dirty chains whose simplification jumps over a ring
+// without crossing it: a ring of its own (an island, an enclave, a hole
+// and its filling: a closed chain) that lies between the chain as it was
+// and as it is now, and would change sides. One vertex of the ring tells,
+// as the ring is not crossed.
+func (c *Coverage) sweeps(simple [][]Point, dirty, out []bool) {
+	type anchor struct {
+		vertex int32
+		chain  int32
+	}
+	var anchors []anchor
+	for id, ch := range c.chains {
+		if ch[0] == ch[len(ch)-1] && len(simple[id]) > 1 {
+			anchors = append(anchors, anchor{ch[0], int32(id)})
+		}
+	}
+	if len(anchors) == 0 {
+		return
+	}
+	slices.SortFunc(anchors, func(p, q anchor) int { return cmp.Compare(c.coords[p.vertex][0], c.coords[q.vertex][0]) })
+	var loop []Point
+	for id, ch := range c.chains {
+		if !dirty[id] || out[id] {
+			continue
+		}
+		minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, v := range ch {
+			p := c.coords[v]
+			minX, minY, maxX, maxY = min(minX, p[0]), min(minY, p[1]), max(maxX, p[0]), max(maxY, p[1])
+		}
+		first, _ := slices.BinarySearchFunc(anchors, minX, func(a anchor, x float64) int { return cmp.Compare(c.coords[a.vertex][0], x) })
+		loop = loop[:0]
+		for k := first; k < len(anchors) && c.coords[anchors[k].vertex][0] <= maxX; k++ {
+			a := anchors[k]
+			p := c.coords[a.vertex]
+			if int(a.chain) == id || p[1] < minY || p[1] > maxY || slices.Contains(ch, a.vertex) ||
+				!c.periods[a.chain].overlaps(c.periods[id]) {
+				continue
+			}
+			if len(loop) == 0 {
+				// The chain as it was, and back as it is now.
+				for _, v := range ch {
+					loop = append(loop, c.coords[v])
+				}
+				for k := len(simple[id]) - 1; k >= 0; k-- {
+					loop = append(loop, simple[id][k])
+				}
+			}
+			if winding(loop, p) != 0 {
+				out[id] = true
+				break
+			}
+		}
+	}
+}
+
+// winding is the winding number of the closed path (its last point joined
+// to its first) around p.
+func winding(path []Point, p Point) int {
+	w := 0
+	for i, a := range path {
+		b := path[(i+1)%len(path)]
+		switch {
+		case a[1] <= p[1] && b[1] > p[1] && orient(a, b, p) > 0:
+			w++
+		case a[1] > p[1] && b[1] <= p[1] && orient(a, b, p) < 0:
+			w--
+		}
+	}
+	return w
 }
