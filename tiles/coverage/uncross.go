@@ -218,7 +218,7 @@ func (c *Coverage) sweeps(simple [][]Point, dirty, out []bool) {
 	}
 	var anchors []anchor
 	for id, ch := range c.chains {
-		if ch[0] == ch[len(ch)-1] && len(simple[id]) > 1 {
+		if ch[0] == ch[len(ch)-1] && len(simple[id]) >= 4 { // a ring still there
 			anchors = append(anchors, anchor{ch[0], int32(id)})
 		}
 	}
