@@ -41,11 +41,13 @@ test: setup-test vet
 	go run ./data/pgtest/run -- go test -count=1 -timeout 30m ./...
 
 # Each benchmark reports its own floor, measured in the same run: a bare
-# ST_AsGeoJSON query, a bare COPY of the same rows.
+# ST_AsGeoJSON query, a bare COPY of the same rows, the naive per-request
+# tile query and the same tiles served from memory.
 bench: setup-bench $(BIN)
 	go run ./data/pgtest/run -- bash -c "\
 	  go test -run '^$$' -bench 'GemeindeCollection|ValuesGemeinden|ReadVG5000' -benchtime 10x -timeout 30m ./cmd/... ./geo/... ./indicators/ && \
-	  go test -run '^$$' -bench 'ImportMillion|Publish' -benchtime 1x -timeout 30m ./indicators/"
+	  go test -run '^$$' -bench 'ImportMillion|Publish' -benchtime 1x -timeout 30m ./indicators/ && \
+	  go test -run '^$$' -bench 'Tiles' -benchtime 1x -timeout 30m ./cmd/sozialatlas/"
 
 clean:
 	rm -rf bin
