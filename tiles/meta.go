@@ -144,8 +144,13 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	web.WriteJSON(w, r, s.log, http.StatusOK, mediaTileJSON, tileJSONOf(m, s.base.For(r)))
+}
+
+// tileJSONOf is the TileJSON of a layer served under root; a PMTiles
+// archive carries the same layers, attribution, bounds and center.
+func tileJSONOf(m *meta, root string) tileJSONDoc {
 	l := m.layer
-	root := s.base.For(r)
 	fields := map[string]string{}
 	for _, f := range m.fields {
 		fields[f.name] = f.typ
@@ -169,7 +174,7 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) {
 		doc.Bounds = []float64{round6(b[0]), round6(b[1]), round6(b[2]), round6(b[3])}
 		doc.Center = []float64{round6((b[0] + b[2]) / 2), round6((b[1] + b[3]) / 2), float64(fitZoom(*b))}
 	}
-	web.WriteJSON(w, r, s.log, http.StatusOK, mediaTileJSON, doc)
+	return doc
 }
 
 func round6(f float64) float64 { return math.Round(f*1e6) / 1e6 }

@@ -342,7 +342,7 @@ func (s *Server) tile(ctx context.Context, req *request, t TileID) (*entry, erro
 	if err != nil {
 		return nil, err
 	}
-	key := strconv.FormatInt(version, 10) + "|" + req.key() + "|" + t.String()
+	key := tileKey(version, req, t)
 	if e, ok := s.cache.get(key); ok {
 		return e, nil
 	}

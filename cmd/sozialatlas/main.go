@@ -16,6 +16,7 @@
 //	sozialatlas levels   [add NAME ...]    list or add levels
 //	sozialatlas demo     [--dir DIR]       load the demo atlas
 //	sozialatlas tiles seed --level L --maxzoom Z  warm a running service's tile cache
+//	sozialatlas tiles export --level L --maxzoom Z --out F.pmtiles  write a PMTiles archive
 //
 // Without DATABASE_URL every command runs its own private PostgreSQL cluster
 // in --data-dir (default .data); with it, that server is used.
@@ -74,6 +75,7 @@ commands:
   levels          list levels; 'levels add NAME --title T --rank N' adds one
   demo            load the demo atlas from data/demo
   tiles seed      warm the vector tile cache of a running service (--level, --maxzoom, --indicators)
+  tiles export    write a level's vector tiles into a PMTiles archive (--level, --maxzoom, --out)
 
 Run 'sozialatlas <command> -h' for a command's flags.
 Without DATABASE_URL, the private cluster in --data-dir (default .data) is used.`

@@ -1,91 +1,59 @@
 package main
 
 import (
-	"io"
-	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/sozialatlas/sozialatlas/tiles/pmtiles"
 )
 
-// jena is the Gemeinde in tile 8/136/85 (eastern Thuringia) that the
-// tests look for.
-const jena = "160530000000"
-
-// jenaEinwohner is Jena's published population as /indicators/…/values
-// gives it.
-func jenaEinwohner(t *testing.T, root string) string {
-	t.Helper()
-	var vals struct {
-		Rows []struct {
-			Code  string `json:"code"`
-			Value any    `json:"value"`
-		} `json:"rows"`
+// tiles export writes a complete archive of the demo's Kreise, or nothing.
+func TestTilesExportCommand(t *testing.T) {
+	pool := demoDB(t)
+	url := pool.Config().ConnString() + " dbname=" + pool.Config().ConnConfig.Database
+	out := filepath.Join(t.TempDir(), "kreis.pmtiles")
+	stdout, stderr, err := cli(t, url, "tiles", "export", "--level", "kreis", "--maxzoom", "5",
+		"--indicators", "einwohner", "--out", out, "--json")
+	if err != nil {
+		t.Fatalf("tiles export: %v\n%s", err, stderr)
 	}
-	getJSON(t, root+"/indicators/einwohner/values?level=gemeinde", &vals)
-	for _, r := range vals.Rows {
-		if r.Code == jena {
-			if v, ok := r.Value.(float64); ok {
-				return strconv.FormatFloat(v, 'f', -1, 64)
-			}
-		}
+	var rep struct {
+		Tiles, Filled, Empty int
 	}
-	t.Fatalf("no einwohner of Jena in /indicators/einwohner/values")
-	return ""
-}
-
-// TestGDALReadsTiles decodes a live tile of the demo atlas with GDAL's MVT
-// driver: layer gemeinde with Jena and the population the API publishes.
-func TestGDALReadsTiles(t *testing.T) {
-	ogrinfo := tool(t, "ogrinfo")
-	srv, _ := demoServer(t)
-	want := jenaEinwohner(t, srv.URL)
-
-	url := srv.URL + "/tiles/gemeinde/8/136/85.mvt?indicators=einwohner"
-	res, err := http.Get(url)
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("report %s: %v", stdout, err)
+	}
+	f, err := os.Open(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s\n%s", url, res.Status, body)
+	defer f.Close()
+	ar, err := pmtiles.Open(f)
+	if err != nil {
+		t.Fatal(err)
 	}
-	out := runTool(t, ogrinfo, "-ro", "-al", "-geom=SUMMARY", "-where", "code = '"+jena+"'", "MVT:"+url)
-	if !strings.Contains(out, "Layer name: gemeinde\n") {
-		t.Fatalf("ogrinfo MVT: no layer gemeinde:\n%s", out)
+	h := ar.Header()
+	// Germany at zoom 0–5: one tile each at zooms 0–4, four at zoom 5
+	// (every one holds Kreise).
+	if rep.Tiles != 9 || rep.Filled != 9 || h.AddressedTiles != 9 || h.MinZoom != 0 || h.MaxZoom != 5 {
+		t.Errorf("report %+v; archive of %d tiles, zoom %d–%d", rep, h.AddressedTiles, h.MinZoom, h.MaxZoom)
 	}
-	for _, re := range []string{
-		`code \(String\) = ` + jena,
-		`name \(String\) = Jena`,
-		`einwohner \(Integer\) = ` + regexp.QuoteMeta(want) + `\n`,
-		`einwohner_status \(String\) = measured`,
-	} {
-		if !regexp.MustCompile(re).MatchString(out) {
-			t.Errorf("ogrinfo MVT: no match for %s in\n%s", re, out)
-		}
+	if _, ok, err := ar.Tile(5, 17, 10); err != nil || !ok {
+		t.Errorf("tile 5/17/10 (the north-east of Germany): %v %v", ok, err)
 	}
-}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Errorf("left in the directory: %v", entries)
+	}
 
-// TestCollectionLinksTiles: every collection leads to its vector tilesets
-// (OGC API – Tiles) and its TileJSON.
-func TestCollectionLinksTiles(t *testing.T) {
-	srv, _ := demoServer(t)
-	var coll struct {
-		Links []struct{ Href, Rel, Type string } `json:"links"`
+	// An unknown level writes nothing, not even a partial file.
+	bad := filepath.Join(t.TempDir(), "dorf.pmtiles")
+	if _, _, err := cli(t, url, "tiles", "export", "--level", "dorf", "--out", bad); err == nil {
+		t.Error("tiles export --level dorf: no error")
 	}
-	getJSON(t, srv.URL+"/collections/gemeinde", &coll)
-	want := map[string]string{
-		"http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector": srv.URL + "/collections/gemeinde/tiles",
-		"describedby": srv.URL + "/tiles/gemeinde.json",
-	}
-	for _, l := range coll.Links {
-		if w, ok := want[l.Rel]; ok && l.Href == w && l.Type == "application/json" {
-			delete(want, l.Rel)
-		}
-	}
-	if len(want) > 0 {
-		t.Errorf("collection gemeinde lacks links %v; has %+v", want, coll.Links)
+	if entries, _ := os.ReadDir(filepath.Dir(bad)); len(entries) != 0 {
+		t.Errorf("left behind after a failed export: %v", entries)
 	}
 }
