@@ -88,19 +88,8 @@ func (s *Server) Export(ctx context.Context, cfg ExportConfig) (ExportReport, er
 
 	empty := map[TileID]bool{}
 	for z := cfg.MinZoom; z <= cfg.MaxZoom; z++ {
-		minX, minY, maxX, maxY := tileRange(*m.bbox, z)
-		var todo []TileID
-		for x := minX; x <= maxX; x++ {
-			for y := minY; y <= maxY; y++ {
-				t := TileID{z, x, y}
-				if z > cfg.MinZoom && empty[TileID{z - 1, x / 2, y / 2}] {
-					rep.Skipped++
-					empty[t] = true
-					continue
-				}
-				todo = append(todo, t)
-			}
-		}
+		todo, skipped := zoomTiles(*m.bbox, z, z > cfg.MinZoom, empty)
+		rep.Skipped += skipped
 		built, err := s.buildAll(ctx, version, req, todo, cfg.Workers)
 		if err != nil {
 			return rep, fmt.Errorf("export %s: %w", cfg.Level, err)

@@ -75,19 +75,8 @@ func Seed(ctx context.Context, cfg SeedConfig) (SeedReport, error) {
 	// empty holds the empty tiles of the previous zoom.
 	empty := map[TileID]bool{}
 	for z := cfg.MinZoom; z <= cfg.MaxZoom; z++ {
-		minX, minY, maxX, maxY := tileRange(b, z)
-		var todo []TileID
-		for x := minX; x <= maxX; x++ {
-			for y := minY; y <= maxY; y++ {
-				t := TileID{z, x, y}
-				if z > cfg.MinZoom && empty[TileID{z - 1, x / 2, y / 2}] {
-					rep.Skipped++
-					empty[t] = true
-					continue
-				}
-				todo = append(todo, t)
-			}
-		}
+		todo, skipped := zoomTiles(b, z, z > cfg.MinZoom, empty)
+		rep.Skipped += skipped
 		results, err := fetchTiles(ctx, cfg.Client, cfg.Workers, root, cfg.Level, query, todo)
 		if err != nil {
 			return rep, err
@@ -205,4 +194,23 @@ func getJSON(ctx context.Context, client *http.Client, u string, v any) error {
 		return fmt.Errorf("GET %s: %w", u, err)
 	}
 	return nil
+}
+
+// zoomTiles lists the tiles of zoom z over the lon/lat box, leaving out
+// (and marking empty) those below a tile of the zoom before that was empty
+// when below is set: what lies under an empty tile is empty too.
+func zoomTiles(b [4]float64, z int, below bool, empty map[TileID]bool) (todo []TileID, skipped int) {
+	minX, minY, maxX, maxY := tileRange(b, z)
+	for x := minX; x <= maxX; x++ {
+		for y := minY; y <= maxY; y++ {
+			t := TileID{z, x, y}
+			if below && empty[TileID{z - 1, x / 2, y / 2}] {
+				skipped++
+				empty[t] = true
+				continue
+			}
+			todo = append(todo, t)
+		}
+	}
+	return todo, skipped
 }

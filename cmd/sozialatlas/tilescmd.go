@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -39,18 +40,13 @@ func tilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // starting the service and after each import.
 func tilesSeedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
-		cfg                 tiles.SeedConfig
-		inds, period, dtime string
-		asJSON              bool
+		cfg    tiles.SeedConfig
+		asJSON bool
 	)
 	fs := newFlagSet("tiles seed", stderr)
 	fs.StringVar(&cfg.BaseURL, "url", envOr("SOZIALATLAS_BASE_URL", "http://"+envOr("SOZIALATLAS_ADDR", "127.0.0.1:8080")), "root URL of the running service")
 	fs.StringVar(&cfg.Level, "level", "", "level whose tiles to request, e.g. gemeinde (required)")
-	fs.IntVar(&cfg.MinZoom, "minzoom", 0, "first zoom")
-	fs.IntVar(&cfg.MaxZoom, "maxzoom", 10, fmt.Sprintf("last zoom (at most %d)", tiles.MaxZoom))
-	fs.StringVar(&inds, "indicators", "", "indicator keys, comma-separated, as the map requests them")
-	fs.StringVar(&period, "period", "", "reference date of the values (default: each indicator's latest)")
-	fs.StringVar(&dtime, "datetime", "", "boundary version (default: today)")
+	lf := registerLayerFlags(fs, &cfg.MinZoom, &cfg.MaxZoom)
 	fs.IntVar(&cfg.Workers, "workers", 2, "tiles requested at once")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	if _, err := parse(fs, args); err != nil {
@@ -59,12 +55,7 @@ func tilesSeedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.Level == "" {
 		return usageError{"tiles seed: give --level"}
 	}
-	cfg.Query = url.Values{}
-	for name, v := range map[string]string{"indicators": inds, "period": period, "datetime": dtime} {
-		if v = strings.TrimSpace(v); v != "" {
-			cfg.Query.Set(name, v)
-		}
-	}
+	cfg.Query = lf.query()
 	rep, err := tiles.Seed(ctx, cfg)
 	if err != nil {
 		return err
@@ -83,19 +74,15 @@ func tilesSeedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // complete.
 func tilesExportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
-		db                       dbFlags
-		cfg                      tiles.ExportConfig
-		inds, period, dtime, out string
-		asJSON                   bool
+		db     dbFlags
+		cfg    tiles.ExportConfig
+		out    string
+		asJSON bool
 	)
 	fs := newFlagSet("tiles export", stderr)
 	db.register(fs)
 	fs.StringVar(&cfg.Level, "level", "", "level whose tiles to write, e.g. gemeinde (required)")
-	fs.IntVar(&cfg.MinZoom, "minzoom", 0, "first zoom")
-	fs.IntVar(&cfg.MaxZoom, "maxzoom", 10, fmt.Sprintf("last zoom (at most %d)", tiles.MaxZoom))
-	fs.StringVar(&inds, "indicators", "", "indicator keys, comma-separated, as a map requests them")
-	fs.StringVar(&period, "period", "", "reference date of the values (default: each indicator's latest)")
-	fs.StringVar(&dtime, "datetime", "", "boundary version (default: today)")
+	lf := registerLayerFlags(fs, &cfg.MinZoom, &cfg.MaxZoom)
 	fs.StringVar(&out, "out", "", "the archive to write, e.g. gemeinde.pmtiles (required)")
 	fs.IntVar(&cfg.Workers, "workers", 2, "tiles built at once")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -105,12 +92,7 @@ func tilesExportCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if cfg.Level == "" || out == "" {
 		return usageError{"tiles export: give --level and --out"}
 	}
-	cfg.Query = url.Values{}
-	for name, v := range map[string]string{"indicators": inds, "period": period, "datetime": dtime} {
-		if v = strings.TrimSpace(v); v != "" {
-			cfg.Query.Set(name, v)
-		}
-	}
+	cfg.Query = lf.query()
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
 		areas, ind := stores(d.pool)
 		srv := tiles.New(areas, ind, tiles.Config{CacheBytes: -1, Attribution: attribution})
@@ -141,4 +123,29 @@ func tilesExportCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 			cfg.Level, cfg.MinZoom, cfg.MaxZoom, rep.Filled, out, rep.Empty, rep.Skipped, float64(rep.Bytes)/1e6, rep.DataVersion, rep.Seconds)
 		return err
 	})
+}
+
+// layerFlags are the flags that say which tiles: those a map of the level
+// requests with these parameters.
+type layerFlags struct{ indicators, period, datetime string }
+
+func registerLayerFlags(fs *flag.FlagSet, minZoom, maxZoom *int) *layerFlags {
+	var f layerFlags
+	fs.IntVar(minZoom, "minzoom", 0, "first zoom")
+	fs.IntVar(maxZoom, "maxzoom", 10, fmt.Sprintf("last zoom (at most %d)", tiles.MaxZoom))
+	fs.StringVar(&f.indicators, "indicators", "", "indicator keys, comma-separated, as a map requests them")
+	fs.StringVar(&f.period, "period", "", "reference date of the values (default: each indicator's latest)")
+	fs.StringVar(&f.datetime, "datetime", "", "boundary version (default: today)")
+	return &f
+}
+
+// query is the tile request's query string.
+func (f *layerFlags) query() url.Values {
+	q := url.Values{}
+	for name, v := range map[string]string{"indicators": f.indicators, "period": f.period, "datetime": f.datetime} {
+		if v = strings.TrimSpace(v); v != "" {
+			q.Set(name, v)
+		}
+	}
+	return q
 }
