@@ -244,3 +244,21 @@ func ringBox(ring [][2]int) [4]int {
 	}
 	return b
 }
+
+// LayerRings decodes the rings of every feature of one layer of a tile, for
+// the tests of package tiles_test.
+func LayerRings(tile []byte, layer string) ([][][][2]int, error) {
+	layers, err := decodeMVT(tile)
+	if err != nil {
+		return nil, err
+	}
+	var out [][][][2]int
+	for _, l := range layers {
+		if l.Name == layer {
+			for _, f := range l.Features {
+				out = append(out, f.Geom)
+			}
+		}
+	}
+	return out, nil
+}
