@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -481,5 +483,34 @@ func TestSeed(t *testing.T) {
 	}
 	if s := f.tiles.Cache().Stats(); s.Entries != want.Tiles {
 		t.Errorf("cache holds %d tiles after seeding, want %d", s.Entries, want.Tiles)
+	}
+}
+
+// An indicator import publishes; the next request for a cached tile gets
+// the new value under a new ETag.
+func TestTileAfterIndicatorImport(t *testing.T) {
+	f := newFixture(t, Config{})
+	path := "/tiles/gemeinde/8/136/85.mvt?indicators=einwohner"
+	res, _ := f.get(t, path, "Accept-Encoding", "gzip")
+	etag := res.Header.Get("ETag")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("before: %s", res.Status)
+	}
+	// Alpha's count for 2023 arrives by import: the map's default period
+	// becomes 2023.
+	csv := filepath.Join(t.TempDir(), "alpha.csv")
+	if err := os.WriteFile(csv, []byte("area;indicator;period;value\na;einwohner;31.12.2023;4.711\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ind := indicators.NewStore(f.pool, geo.NewStore(f.pool))
+	if _, err := ind.ImportTable(context.Background(), indicators.TableImport{Path: csv, Level: "gemeinde"}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ = f.get(t, path, "Accept-Encoding", "gzip", "If-None-Match", etag)
+	if res.StatusCode != http.StatusOK || res.Header.Get("ETag") == etag {
+		t.Errorf("after the import: %s, ETag %s (was %s)", res.Status, res.Header.Get("ETag"), etag)
+	}
+	if v := features(f.tile(t, path)["gemeinde"])[f.ids["a"]].Props["einwohner"]; v != int64(4711) {
+		t.Errorf("after the import: einwohner of Alpha %v, want 4711", v)
 	}
 }
