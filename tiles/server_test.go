@@ -32,15 +32,7 @@ import (
 //	Gamma  gemeinde  x 2048–4096, y 2048–4096, valid until 2020-12-31
 //	Delta  gemeinde  x 4200–5000, beyond the tile's buffer
 //	Kappa  kreis     the whole tile
-//
-// tile_geom is created here while its migration is not in the tree.
 const sqlFixture = `
-CREATE TABLE IF NOT EXISTS tile_geom (
-	area_id bigint NOT NULL REFERENCES area (id) ON DELETE CASCADE,
-	band    smallint NOT NULL,
-	geom    geometry(MultiPolygon, 3857) NOT NULL,
-	PRIMARY KEY (band, area_id));
-
 CREATE TEMP TABLE fx (code text, level text, name text, x0 int, y0 int, x1 int, y1 int, valid_to date);
 INSERT INTO fx VALUES
 	('a', 'gemeinde', 'Alpha', 0, 0, 2048, 4096, NULL),
