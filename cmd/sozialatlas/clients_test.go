@@ -248,7 +248,10 @@ func TestGDALReadsTheAPI(t *testing.T) {
 	}
 }
 
-func TestQGISReadsTheAPI(t *testing.T) {
+// qgisPython is the Python with QGIS's bindings; CI must have them (make
+// test installs them), elsewhere their absence skips the test.
+func qgisPython(t *testing.T) string {
+	t.Helper()
 	python := "/usr/bin/python3"
 	if err := exec.Command(python, "-c", "import qgis.core").Run(); err != nil {
 		if os.Getenv("CI") != "" {
@@ -256,15 +259,50 @@ func TestQGISReadsTheAPI(t *testing.T) {
 		}
 		t.Skip("QGIS's Python bindings are not installed")
 	}
+	return python
+}
+
+// runQGIS runs a script of testdata with QGIS offscreen and decodes its
+// JSON answer into v.
+func runQGIS(t *testing.T, python, script string, v any, args ...string) {
+	t.Helper()
+	cmd := exec.Command(python, append([]string{filepath.Join("testdata", script)}, args...)...)
+	cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+t.TempDir())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, out)
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("%s said %q: %v", script, out, err)
+	}
+}
+
+// QGIS draws the Gemeinden from the vector tiles, styled by the einwohner
+// value each feature carries: Jena (over 100,000 residents) red, Saalfeld
+// (under) blue.
+func TestQGISDrawsVectorTiles(t *testing.T) {
+	python := qgisPython(t)
+	srv, _ := demoServer(t)
+	for _, c := range []struct{ place, lon, lat, want string }{
+		{"Jena, Markt", "11.5863", "50.9272", "#ff0000"},
+		{"Saalfeld/Saale, Markt", "11.3640", "50.6482", "#0000ff"},
+	} {
+		var got struct {
+			Valid  bool   `json:"valid"`
+			Colour string `json:"colour"`
+		}
+		runQGIS(t, python, "qgis_tiles.py", &got, srv.URL, c.lon, c.lat)
+		if !got.Valid || got.Colour != c.want {
+			t.Errorf("%s: layer valid %v, colour %s, want %s", c.place, got.Valid, got.Colour, c.want)
+		}
+	}
+}
+
+func TestQGISReadsTheAPI(t *testing.T) {
+	python := qgisPython(t)
 	srv, _ := demoServer(t)
 	// 100 is QGIS's default page size; 7 makes it follow many next links.
 	for _, pageSize := range []string{"100", "7"} {
-		cmd := exec.Command(python, filepath.Join("testdata", "qgis_oapif.py"), srv.URL, "kreis", pageSize)
-		cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+t.TempDir())
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("qgis_oapif.py: %v\n%s", err, out)
-		}
 		var got struct {
 			Valid           bool     `json:"valid"`
 			FeatureCount    int      `json:"feature_count"`
@@ -273,9 +311,7 @@ func TestQGISReadsTheAPI(t *testing.T) {
 			ValidGeometries int      `json:"valid_geometries"`
 			CRS             string   `json:"crs"`
 		}
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatalf("qgis output %q: %v", out, err)
-		}
+		runQGIS(t, python, "qgis_oapif.py", &got, srv.URL, "kreis", pageSize)
 		if !got.Valid || got.FeatureCount != 400 || got.Features != 400 || len(got.Codes) != 400 ||
 			got.ValidGeometries != 400 || got.CRS != "EPSG:4326" {
 			t.Errorf("page size %s: QGIS saw %+v (codes: %d)", pageSize, got, len(got.Codes))
