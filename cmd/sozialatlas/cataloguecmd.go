@@ -16,15 +16,12 @@ func catalogueCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var db dbFlags
 	fs := newFlagSet("catalogue load FILE", stderr)
 	db.register(fs)
-	pos, err := parse(fs, args[1:])
+	path, err := parseOne(fs, args[1:], "catalogue load: give exactly one FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"catalogue load: give exactly one FILE"}
-	}
 	// The file is checked before any database is opened or started.
-	cat, err := indicators.ReadCatalogue(pos[0])
+	cat, err := indicators.ReadCatalogue(path)
 	if err != nil {
 		return err
 	}
@@ -35,10 +32,10 @@ func catalogueCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		if !rep.Changed() {
-			_, err = fmt.Fprintf(stdout, "%s: catalogue unchanged (%d indicators)\n", pos[0], rep.Unchanged)
+			_, err = fmt.Fprintf(stdout, "%s: catalogue unchanged (%d indicators)\n", path, rep.Unchanged)
 			return err
 		}
-		_, err = fmt.Fprintf(stdout, "%s: added %s; changed %s; removed %s; unchanged %d\n", pos[0],
+		_, err = fmt.Fprintf(stdout, "%s: added %s; changed %s; removed %s; unchanged %d\n", path,
 			list(rep.Inserted), list(rep.Updated), list(rep.Deleted), rep.Unchanged)
 		return err
 	})

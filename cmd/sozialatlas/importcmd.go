@@ -92,14 +92,11 @@ func importAreasCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&in.Layer, "layer", "", "GeoPackage layer or shapefile in a zip")
 	fs.StringVar(&in.Encoding, "encoding", "", "attribute encoding (UTF-8, windows-1252, ISO-8859-1), overriding the file's")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	pos, err := parse(fs, args)
+	path, err := parseOne(fs, args, "import areas: give exactly one FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"import areas: give exactly one FILE"}
-	}
-	in.Path, in.ValidFrom, in.ValidTo = pos[0], from.t, to.t
+	in.Path, in.ValidFrom, in.ValidTo = path, from.t, to.t
 	if len(where) > 0 {
 		in.Where = where
 	}
@@ -129,14 +126,11 @@ func importSchemeCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.Var(&to, "valid-to", "last day of validity")
 	fs.StringVar(&in.Encoding, "encoding", "", "file encoding, overriding detection")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	pos, err := parse(fs, args)
+	path, err := parseOne(fs, args, "import scheme: give exactly one FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"import scheme: give exactly one FILE"}
-	}
-	in.Path, in.ValidFrom, in.ValidTo = pos[0], from.t, to.t
+	in.Path, in.ValidFrom, in.ValidTo = path, from.t, to.t
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
 		rep, err := areaStore(d.pool).ImportScheme(ctx, in)
 		if err != nil {
@@ -167,15 +161,12 @@ func importChangesCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs := newFlagSet("import changes FILE", stderr)
 	db.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	pos, err := parse(fs, args)
+	path, err := parseOne(fs, args, "import changes: give exactly one FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"import changes: give exactly one FILE"}
-	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := areaStore(d.pool).ImportChanges(ctx, pos[0])
+		rep, err := areaStore(d.pool).ImportChanges(ctx, path)
 		if err != nil {
 			return err
 		}
@@ -187,15 +178,12 @@ func importCrosswalkCmd(ctx context.Context, args []string, stdout, stderr io.Wr
 	var db dbFlags
 	fs := newFlagSet("import crosswalk FILE", stderr)
 	db.register(fs)
-	pos, err := parse(fs, args)
+	path, err := parseOne(fs, args, "import crosswalk: give exactly one FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"import crosswalk: give exactly one FILE"}
-	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := areaStore(d.pool).ImportCrosswalk(ctx, pos[0])
+		rep, err := areaStore(d.pool).ImportCrosswalk(ctx, path)
 		if err != nil {
 			return err
 		}

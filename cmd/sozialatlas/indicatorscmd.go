@@ -169,16 +169,13 @@ func importRevertCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	fs := newFlagSet("import revert ID", stderr)
 	db.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	pos, err := parse(fs, args)
+	arg, err := parseOne(fs, args, "import revert: give exactly one batch ID (see 'sozialatlas import list')")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"import revert: give exactly one batch ID (see 'sozialatlas import list')"}
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
-		return usageError{fmt.Sprintf("import revert: %q is not a batch ID", pos[0])}
+		return usageError{fmt.Sprintf("import revert: %q is not a batch ID", arg)}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
 		rep, err := indicatorStore(d.pool).RevertBatch(ctx, id)

@@ -137,6 +137,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseOne parses the flags of a command that takes exactly one argument
+// and returns that argument; anything else is the usage error given.
+func parseOne(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usageError{usage}
+	}
+	return pos[0], nil
+}
+
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
