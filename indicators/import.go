@@ -524,10 +524,12 @@ type tableImporter struct {
 
 	// order lists the cells in the order of observation's primary key
 	// (sortObservations); indRank is each indicator's place among the
-	// table's indicators by name, cellDay each cell's period in days.
+	// table's indicators by name, cellDay each cell's period in days, and
+	// runs the table's (indicator, period) pairs with their number of cells.
 	order   []int32
 	indRank []int32
 	cellDay []int32
+	runs    []obsRun
 
 	// probs are the input problems found so far; the methods return only
 	// failures of the database.
@@ -935,7 +937,7 @@ func (im *tableImporter) validate() {
 			if im.cellInd[i] != num || c.Value == nil {
 				continue
 			}
-			j, ok := im.find(den, days(c.Period), im.cellArea[i])
+			j, ok := im.find(den, im.cellDay[i], im.cellArea[i])
 			if !ok || cells[j].Value == nil || *c.Value <= *cells[j].Value {
 				continue
 			}
@@ -945,6 +947,10 @@ func (im *tableImporter) validate() {
 		}
 	}
 }
+
+// obsRun is the cells of one indicator (index into indicators) and period
+// (days since 1970).
+type obsRun struct{ ind, day, cells int32 }
 
 // sortObservations orders the cells as observation's primary key does
 // (indicator, period, area version; ties in file order): written in that
@@ -966,7 +972,6 @@ func (im *tableImporter) sortObservations() {
 	bucket := make([]int32, len(cells))
 	ids := map[pair]int32{}
 	var pairs []pair
-	var sizes []int32
 	for i, c := range cells {
 		im.cellDay[i] = days(c.Period)
 		k := pair{im.indRank[im.cellInd[i]], im.cellDay[i]}
@@ -975,10 +980,10 @@ func (im *tableImporter) sortObservations() {
 			b = int32(len(pairs))
 			ids[k] = b
 			pairs = append(pairs, k)
-			sizes = append(sizes, 0)
+			im.runs = append(im.runs, obsRun{ind: im.cellInd[i], day: im.cellDay[i]})
 		}
 		bucket[i] = b
-		sizes[b]++
+		im.runs[b].cells++
 	}
 	byKey := make([]int32, len(pairs))
 	for b := range byKey {
@@ -991,7 +996,7 @@ func (im *tableImporter) sortObservations() {
 	var at int32
 	for _, b := range byKey {
 		start[b] = at
-		at += sizes[b]
+		at += im.runs[b].cells
 	}
 	im.order = make([]int32, len(cells))
 	next := slices.Clone(start)
@@ -1000,7 +1005,7 @@ func (im *tableImporter) sortObservations() {
 		next[bucket[i]]++
 	}
 	for b := range pairs {
-		seg := im.order[start[b] : start[b]+sizes[b]]
+		seg := im.order[start[b] : start[b]+im.runs[b].cells]
 		slices.SortFunc(seg, func(x, y int32) int {
 			return cmp.Or(cmp.Compare(im.cellArea[x], im.cellArea[y]), cmp.Compare(x, y))
 		})
@@ -1095,18 +1100,13 @@ func (im *tableImporter) write(ctx context.Context) error {
 	}
 
 	// What the batch brought, by indicator and period.
-	type ext struct{ ind, day int32 }
-	rows := map[ext]int32{}
-	for i := range im.tab.Cells {
-		rows[ext{im.cellInd[i], im.cellDay[i]}]++
-	}
 	var inds []string
 	var periods []time.Time
 	var counts []int32
-	for e, n := range rows {
-		inds = append(inds, im.indicators[e.ind])
-		periods = append(periods, fromDays(e.day))
-		counts = append(counts, n)
+	for _, r := range im.runs {
+		inds = append(inds, im.indicators[r.ind])
+		periods = append(periods, fromDays(r.day))
+		counts = append(counts, r.cells)
 	}
 	if _, err := im.tx.Exec(ctx, sqlInsertExtent, im.batch, im.set.Level, inds, periods, counts); err != nil {
 		return fmt.Errorf("import %s: record the batch's extent: %w", im.tab.Path, err)
