@@ -21,7 +21,7 @@ import (
 // database's today when not given). It walks the level's periods backwards
 // and stops at the first with such a cell. (The LIMIT in the lateral probe
 // keeps it a probe: as EXISTS, PostgreSQL joined the cells of every period
-// first, 50 ms for 10,997 Gemeinden × 10 periods instead of well under 1.)
+// first: 50 ms for 10,997 Gemeinden × 10 periods instead of 6.)
 const sqlValuesPeriod = `
 SELECT x.period, coalesce(@day::date, current_date)
 FROM cell_extent x
@@ -36,18 +36,17 @@ LIMIT 1`
 
 // sqlValues lists every area of the level valid on the day, with its
 // published cell where it has one: an area without a cell is a row too,
-// so a table of all Gemeinden has all Gemeinden. Codes sort bytewise:
-// the same order for the digits of official codes, and a third of the
-// query's time for 10,997 Gemeinden less than under the database's locale.
+// so a table of all Gemeinden has all Gemeinden.
 //
 // It reads the cells by the withholding rule of sqlPublished without its
 // joins: the indicator is one and known (@rate, the decimals come from the
-// catalogue), and leaving out three joins and their columns per row took
-// 17 ms of 30 for all Gemeinden. Unlike the other outputs' queries it runs
-// as a cached prepared statement: its plan (areas of the level hashed,
-// joined to one index range of cell and of observation) is the same for
-// every level and period, so PostgreSQL's generic plan is the right one,
-// and results come in binary — 2 to 4 ms less for all Gemeinden.
+// catalogue); leaving out three joins and their columns per row took the
+// query for all Gemeinden from 16.8 to 13.2 ms. Unlike the other outputs'
+// queries it runs as a cached prepared statement: its plan (areas of the
+// level hashed, joined to one index range of cell and of observation) is
+// the same for every level and period, so PostgreSQL's generic plan is the
+// right one, and results come in binary (p50 over HTTP for all Gemeinden
+// 22–28 ms, against 24–33 ms planned for each request).
 const sqlValues = `
 SELECT a.code, a.name, ` + sqlShownValue + `,
 	CASE WHEN @rate::boolean THEN ` + sqlShownNumerator + ` END,
@@ -56,7 +55,7 @@ SELECT a.code, a.name, ` + sqlShownValue + `,
 FROM area a
 LEFT JOIN published_cell c ON c.area_id = a.id AND c.indicator = @key AND c.period = @period::date
 WHERE a.level = @level AND ` + sqlValidOn + `
-ORDER BY a.code COLLATE "C", a.id`
+ORDER BY a.code, a.id`
 
 // valueRow is one published cell (or none) of an area: value, numerator
 // and denominator as published (nil when absent or withheld); a nil Status
@@ -68,8 +67,6 @@ type valueRow struct {
 	Status, Suppressed *string
 	Incomplete         bool
 
-	status, suppressed pgtype.DriverBytes
-
 	raw      [3]pgtype.Float8
 	decimals [3]int
 	shown    [3][]byte // nil: no number
@@ -78,10 +75,9 @@ type valueRow struct {
 
 func (v *valueRow) scan(rows pgx.Rows) error {
 	if err := rows.Scan(&v.Code, &v.Name, &v.raw[0], &v.raw[1], &v.raw[2],
-		&v.status, &v.Incomplete, &v.suppressed); err != nil {
+		&v.Status, &v.Incomplete, &v.Suppressed); err != nil {
 		return err
 	}
-	v.Status, v.Suppressed = knownWord(v.status), knownWord(v.suppressed)
 	for i, f := range v.raw {
 		v.shown[i] = nil
 		if f.Valid {
@@ -89,39 +85,6 @@ func (v *valueRow) scan(rows pgx.Rows) error {
 		}
 	}
 	return nil
-}
-
-// knownWord is b, a cell's status or suppression, as a string; the words
-// these take are constants, so that reading them allocates nothing. nil
-// for NULL.
-func knownWord(b []byte) *string {
-	if b == nil {
-		return nil
-	}
-	var w string
-	switch string(b) {
-	case "measured":
-		w = "measured"
-	case "derived":
-		w = "derived"
-	case "estimated":
-		w = "estimated"
-	case "provisional":
-		w = "provisional"
-	case "suppressed":
-		w = "suppressed"
-	case "missing":
-		w = "missing"
-	case "primary":
-		w = "primary"
-	case "secondary":
-		w = "secondary"
-	case "source":
-		w = "source"
-	default:
-		w = string(b)
-	}
-	return &w
 }
 
 // text is number i (0 value, 1 numerator, 2 denominator) as a string,

@@ -1,6 +1,9 @@
 -- Observations are written in bulk: a statistical table brings a million of
--- them at once. Per-row foreign key triggers on observation cost about 16 µs
--- a row (18 s for 1.1 million), and every further index another second, so:
+-- them at once. Through a staging table, three per-row foreign key triggers
+-- and three indexes, 1.1 million took 18 s to write. One COPY in key order
+-- into a table whose only index is the primary key takes 1.7 s (3.0 s in
+-- file order); checking the keys in a statement trigger over the new rows
+-- would add 1.1 s, an index on area_id another 1.0 s. So:
 --
 --  * observation keeps one index, its primary key, ordered (indicator,
 --    period, area_id) as every reader asks: one indicator in one period, or
