@@ -167,22 +167,6 @@ func (s *Server) buildAll(ctx context.Context, version int64, req *request, list
 	return out, nil
 }
 
-// tileAt is a tile of the given data version, from the cache or built.
-func (s *Server) tileAt(ctx context.Context, version int64, req *request, t TileID) (*entry, error) {
-	key := tileKey(version, req, t)
-	if e, ok := s.cache.get(key); ok {
-		return e, nil
-	}
-	e, err := s.build(ctx, version, key, req, t)
-	if err != nil {
-		return nil, err
-	}
-	if s.seenVersion() == version {
-		s.cache.put(e)
-	}
-	return e, nil
-}
-
 // tileKey is the cache key of a tile.
 func tileKey(version int64, req *request, t TileID) string {
 	return fmt.Sprint(version) + "|" + req.key() + "|" + t.String()

@@ -342,6 +342,12 @@ func (s *Server) tile(ctx context.Context, req *request, t TileID) (*entry, erro
 	if err != nil {
 		return nil, err
 	}
+	return s.tileAt(ctx, version, req, t)
+}
+
+// tileAt is a tile of the given data version, from the cache or built and
+// cached; requests for a tile being built wait for it.
+func (s *Server) tileAt(ctx context.Context, version int64, req *request, t TileID) (*entry, error) {
 	key := tileKey(version, req, t)
 	if e, ok := s.cache.get(key); ok {
 		return e, nil
