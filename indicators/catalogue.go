@@ -366,17 +366,7 @@ func (c *Catalogue) validate(p *problems) {
 
 	groups := map[string]bool{}
 	for i, g := range c.Groups {
-		name := fmt.Sprintf("group %q", g.Key)
-		switch {
-		case g.Key == "":
-			name = fmt.Sprintf("group %d", i+1)
-			p.add("%s: key: missing", name)
-		case !keyPattern.MatchString(g.Key):
-			p.add("%s: key: use lower case letters, digits and _, starting with a letter (at most 63)", name)
-		case groups[g.Key]:
-			p.add("%s: key: defined twice", name)
-		}
-		groups[g.Key] = true
+		name := checkEntryKey(p, "group", i, g.Key, groups)
 		if strings.TrimSpace(g.Title) == "" {
 			p.add("%s: title: missing", name)
 		}
@@ -405,19 +395,26 @@ func (c *Catalogue) validate(p *problems) {
 	tables := map[string]bool{}
 	for i := range c.Tables {
 		t := &c.Tables[i]
-		name := fmt.Sprintf("table %q", t.Key)
-		switch {
-		case t.Key == "":
-			name = fmt.Sprintf("table %d", i+1)
-			p.add("%s: key: missing", name)
-		case !keyPattern.MatchString(t.Key):
-			p.add("%s: key: use lower case letters, digits and _, starting with a letter (at most 63)", name)
-		case tables[t.Key]:
-			p.add("%s: key: defined twice", name)
-		}
-		tables[t.Key] = true
-		t.validate(p, name, byKey)
+		t.validate(p, checkEntryKey(p, "table", i, t.Key, tables), byKey)
 	}
+}
+
+// checkEntryKey checks the key of the i-th entry of a kind (group, table)
+// against the key rules and the keys seen so far, and returns the entry's
+// name for problems: its key, or its number when it has none.
+func checkEntryKey(p *problems, kind string, i int, key string, seen map[string]bool) string {
+	name := fmt.Sprintf("%s %q", kind, key)
+	switch {
+	case key == "":
+		name = fmt.Sprintf("%s %d", kind, i+1)
+		p.add("%s: key: missing", name)
+	case !keyPattern.MatchString(key):
+		p.add("%s: key: use lower case letters, digits and _, starting with a letter (at most 63)", name)
+	case seen[key]:
+		p.add("%s: key: defined twice", name)
+	}
+	seen[key] = true
+	return name
 }
 
 func (ind *Indicator) validate(p *problems, name string, categories map[string]bool, order []string, byKey map[string]*Indicator) {
