@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -59,8 +61,12 @@ LEFT JOIN indicator di ON di.key = i.denominator)`
 // switches them to a generic plan after five runs, which took the values
 // of all Gemeinden from 25 to 60 ms.
 
-// sqlValidOn matches area versions a valid on @day, today when NULL.
-const sqlValidOn = `daterange(a.valid_from, a.valid_to, '[]') @> coalesce(@day::date, current_date)`
+// sqlValidOn matches area versions a valid on @day, today when NULL (a
+// NULL bound is open). Written as comparisons rather than as
+// daterange(valid_from, valid_to, '[]') @> day: building a range per row
+// made the scan of all Gemeinden take 2.4 ms instead of 0.9.
+const sqlValidOn = `(a.valid_from IS NULL OR a.valid_from <= coalesce(@day::date, current_date))
+	AND (a.valid_to IS NULL OR a.valid_to >= coalesce(@day::date, current_date))`
 
 // OutputConfig configures the HTTP outputs of the published cells.
 type OutputConfig struct {
@@ -90,8 +96,9 @@ func (s *Store) OutputRoutes(r chi.Router, cfg OutputConfig) {
 }
 
 type outputs struct {
-	store *Store
-	log   *slog.Logger
+	store  *Store
+	log    *slog.Logger
+	tables sync.Pool // of *valueRows
 }
 
 // Media types of the outputs.
@@ -257,29 +264,35 @@ func changeUnit(ind Indicator) string {
 func appendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
+	// runs that need no escaping (nearly all text) are copied whole
+	plain := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
+		if c >= 0x20 && c != '"' && c != '\\' && c != 0xe2 {
+			continue
+		}
+		if c == 0xe2 && !(i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9)) {
+			continue
+		}
+		dst = append(dst, s[plain:i]...)
+		switch c {
+		case '"', '\\':
 			dst = append(dst, '\\', c)
-		case c < 0x20:
-			switch c {
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case 0xe2:
 			dst = append(dst, '\\', 'u', '2', '0', '2', hex[s[i+2]&0xf])
 			i += 2
 		default:
-			dst = append(dst, c)
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 		}
+		plain = i + 1
 	}
+	dst = append(dst, s[plain:]...)
 	return append(dst, '"')
 }
 
@@ -319,6 +332,19 @@ func appendJSONNumber(dst []byte, s *string) []byte {
 //
 // It allocates nothing: a table of all Gemeinden formats 33,000 numbers.
 func appendPublished(dst []byte, v float64, decimals int) []byte {
+	// Counts are whole numbers; below 10^15 their 15 significant digits
+	// are the number itself, so there is nothing to round. Writing them
+	// as integers takes a fifth of the time of the general way.
+	if math.Trunc(v) == v && math.Abs(v) < 1e15 {
+		dst = strconv.AppendInt(dst, int64(v), 10)
+		if decimals > 0 {
+			dst = append(dst, '.')
+			for range decimals {
+				dst = append(dst, '0')
+			}
+		}
+		return dst
+	}
 	var buf [32]byte
 	e := strconv.AppendFloat(buf[:0], v, 'e', 14, 64) // [-]d.dddddddddddddde±dd
 	neg := e[0] == '-'

@@ -331,7 +331,8 @@ func TestAppendPublishedAgreesWithPostgres(t *testing.T) {
 	}
 	for _, v := range []float64{0, 1, -1, 0.5, -0.5, 1.5, 2.5, -2.5, 0.05, -0.05, 0.04, -0.04, 2.675, 1.005, 0.125,
 		0.3000000000000000444, 19.0229, 6.450704225352113, 999.9995, 9.9999995, 99999.95, 1e15 + 0.5, 123456789012345.6,
-		1e-7, 5e-7, -5e-7, 4.9999999e-7, 1234.5, 0.1 + 0.2, 1e22, 162350, 4.35e-5, 0.00049999999999999} {
+		1e-7, 5e-7, -5e-7, 4.9999999e-7, 1234.5, 0.1 + 0.2, 1e22, 162350, 4.35e-5, 0.00049999999999999,
+		math.Copysign(0, -1), -7, 999999999999999, -999999999999999, 1e15, -1e15, 1e14, 4503599627370496} {
 		add(v)
 	}
 	rnd := rand.New(rand.NewPCG(1, 2))
@@ -363,5 +364,44 @@ func TestAppendPublishedAgreesWithPostgres(t *testing.T) {
 	}
 	if bad > 0 {
 		t.Errorf("%d of %d differ", bad, len(values))
+	}
+}
+
+// TestAppendJSONString: every string comes back from a JSON decoder as it
+// went in, and what needs escaping is escaped.
+func TestAppendJSONString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", `""`},
+		{"Saalfeld/Saale", `"Saalfeld/Saale"`},
+		{`Groß "Glienicke" \ Süd`, `"Groß \"Glienicke\" \\ Süd"`},
+		{"a\nb\r\tc\x01\x1f", `"a\nb\r\tc\u0001\u001f"`},
+		{"x\u2028y\u2029z", `"x\u2028y\u2029z"`},
+		{"€ – …", `"€ – …"`}, // 0xe2 that starts no line separator
+		{"\xe2\x80", "\"\xe2\x80\""},
+	}
+	for _, tt := range tests {
+		if got := string(appendJSONString(nil, tt.in)); got != tt.want {
+			t.Errorf("%q: %s, want %s", tt.in, got, tt.want)
+		}
+		if got := string(appendJSONString(nil, []byte(tt.in))); got != tt.want {
+			t.Errorf("%q as bytes: %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	alphabet := []rune{'a', 'ß', '"', '\\', '\n', 0, 0x1f, 0x7f, '\u2028', '\u2029', '€', '–', '/', '<'}
+	for range 2000 {
+		r := make([]rune, rnd.IntN(12))
+		for i := range r {
+			r[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		in := string(r)
+		out := appendJSONString(nil, in)
+		var back string
+		if err := json.Unmarshal(out, &back); err != nil || back != in {
+			t.Fatalf("%q: %s decodes to %q (%v)", in, out, back, err)
+		}
+		if bytes.ContainsAny(out[1:len(out)-1], "\n\x00\x1f\u2028\u2029") {
+			t.Fatalf("%q: %s keeps a character that needs escaping", in, out)
+		}
 	}
 }

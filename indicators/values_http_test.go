@@ -3,6 +3,7 @@ package indicators
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +248,29 @@ func checkProblem(t *testing.T, base, path, accept string, status int, detail st
 	if res.StatusCode != status || res.Header.Get("Content-Type") != web.ProblemMediaType ||
 		res.Header.Get("Content-Disposition") != "" || p.Status != status || p.Detail != detail || p.Instance != path {
 		t.Errorf("%s: %d %+v\nwant %d %s", path, res.StatusCode, p, status, detail)
+	}
+}
+
+// TestValueRowsSort: the database sends the rows of /values in no order;
+// they go out by code bytewise, versions of one code by id.
+func TestValueRowsSort(t *testing.T) {
+	var tbl valueRows
+	for _, r := range []struct {
+		id   int64
+		code string
+	}{{7, "16063"}, {3, "01002"}, {9, "16056"}, {2, "16063"}, {5, "010020001"}, {1, "Z1"}, {4, "ä1"}, {8, "01003"}} {
+		tbl.recs = append(tbl.recs, valueRec{id: r.id, code: tbl.add([]byte(r.code)), name: tbl.add(nil),
+			shown: [3][2]int32{{0, -1}, {0, -1}, {0, -1}}})
+	}
+	tbl.sort()
+	var got []string
+	var v valueRow
+	for i, r := range tbl.recs {
+		tbl.row(i, &v)
+		got = append(got, fmt.Sprintf("%s#%d", v.Code, r.id))
+	}
+	want := "01002#3 010020001#5 01003#8 16056#9 16063#2 16063#7 Z1#1 ä1#4"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("order %s, want %s", g, want)
 	}
 }
