@@ -78,6 +78,19 @@ type ItemsQuery struct {
 	Limit    int
 	Offset   int
 	Geometry GeometryOptions
+	// Filter, when not nil, selects further.
+	Filter *Filter
+}
+
+// Filter is a condition on the area versions a of a level, compiled from a
+// query's filter (geo/cql2) into SQL with named arguments. Joins makes
+// properties kept outside the area table available to Where: LEFT JOINs
+// to "area a" that yield at most one row per area version, so that
+// counting and paging stay those of the areas.
+type Filter struct {
+	Joins string
+	Where string
+	Args  map[string]any
 }
 
 // Feature is an area version with its geometry as a GeoJSON geometry object
@@ -139,6 +152,23 @@ ORDER BY a.code, a.id`
 		` AND ST_Intersects(a.geom, b.env)` + sqlItemsPage + sqlItemsJoin
 )
 
+// filteredItemsSQL is sqlItemsCount and sqlItems (or their bbox
+// variants) with the filter's joins and condition.
+func filteredItemsSQL(bbox bool, f *Filter) (count, items string) {
+	from, where := `area a`, sqlItemsWhere
+	if bbox {
+		from, where = `b CROSS JOIN area a`, sqlItemsWhere+` AND ST_Intersects(a.geom, b.env)`
+	}
+	from += " " + f.Joins
+	where += " AND " + f.Where
+	count = `SELECT count(*) FROM ` + from + where
+	items = sqlItemsSelect + from + where + sqlItemsPage + sqlItemsJoin
+	if bbox {
+		count, items = sqlBBoxEnvelope+count, sqlBBoxEnvelope+items
+	}
+	return count, items
+}
+
 // Items counts the area versions q selects, calls start with that count,
 // then calls each for every feature of the requested page as the rows
 // arrive, in order of code (then id, so pages are stable). The Feature's
@@ -152,6 +182,15 @@ func (s *Store) Items(ctx context.Context, q ItemsQuery, start func(matched int6
 	if q.BBox != nil {
 		q.BBox.args(args)
 		countSQL, itemsSQL = sqlItemsCountBBox, sqlItemsBBox
+	}
+	if q.Filter != nil {
+		for k, v := range q.Filter.Args {
+			if _, taken := args[k]; taken {
+				return fmt.Errorf("items of %s: filter argument %q is taken", q.Level, k)
+			}
+			args[k] = v
+		}
+		countSQL, itemsSQL = filteredItemsSQL(q.BBox != nil, q.Filter)
 	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sozialatlas/sozialatlas/geo/cql2"
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
 )
 
@@ -17,7 +18,7 @@ import (
 // to every feature the properties a, a_status and a_suppressed (and the
 // same for b), null where the area has no cell. Give it to
 // oapif.Config.Properties.
-func (s *Store) Join() oapif.PropertySource { return &join{store: s} }
+func (s *Store) Join() oapif.QueryableSource { return &join{store: s} }
 
 type join struct{ store *Store }
 
@@ -75,12 +76,6 @@ func joinBad(param, format string, args ...any) error {
 // version of the response at once, before the features stream.
 func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif.Properties, error) {
 	list, periodText := req.Query.Get("indicators"), req.Query.Get("period")
-	if list == "" {
-		if periodText != "" {
-			return nil, joinBad("period", "only with indicators: name the indicators to join")
-		}
-		return nil, nil
-	}
 	var period *time.Time
 	if periodText != "" {
 		t, err := time.Parse(time.DateOnly, periodText)
@@ -88,6 +83,13 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 			return nil, joinBad("period", "%q is not a date (2022-12-31)", periodText)
 		}
 		period = &t
+	}
+	if list == "" {
+		// a filter on indicators reads period too (FilterColumns)
+		if periodText != "" && req.Query.Get("filter") == "" {
+			return nil, joinBad("period", "only with indicators or filter: name the indicators to join")
+		}
+		return nil, nil
 	}
 	catalogue, err := j.store.Indicators(ctx)
 	if err != nil {
@@ -203,4 +205,90 @@ func (p *joinProperties) AppendJSON(dst []byte, id int64) []byte {
 		dst = appendJSONOptString(dst, c.suppressed)
 	}
 	return dst
+}
+
+// sqlQueryables are the indicators with values at a level, for filters.
+const sqlQueryables = `
+SELECT i.key, i.title, coalesce(i.unit, ''), coalesce(i.description, '')
+FROM indicator i
+WHERE EXISTS (SELECT FROM cell_extent x WHERE x.indicator = i.key AND x.level = $1)
+ORDER BY i.position, i.key`
+
+// Queryables lists the indicators with values at level: a filter on
+// /items may compare them (oapif.QueryableSource).
+func (j *join) Queryables(ctx context.Context, level string) ([]oapif.Queryable, error) {
+	rows, err := j.store.pool.Query(ctx, sqlQueryables, level)
+	if err != nil {
+		return nil, fmt.Errorf("queryables of %s: %w", level, err)
+	}
+	var list []oapif.Queryable
+	var q oapif.Queryable
+	var unit, description string
+	_, err = pgx.ForEachRow(rows, []any{&q.Name, &q.Title, &unit, &description}, func() error {
+		q.Type = cql2.TypeNumber
+		q.Description = description
+		if unit != "" {
+			q.Title += " (" + unit + ")"
+		}
+		list = append(list, q)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queryables of %s: %w", level, err)
+	}
+	return list, nil
+}
+
+// sqlFilterJoin makes one indicator's published value, as every output
+// shows it (withheld: NULL; rounded to its decimals), a column v of alias
+// %[1]s for the filter's area versions a. Arguments are numbered by %[1]s
+// too, so several indicators join side by side.
+const sqlFilterJoin = `
+LEFT JOIN (SELECT c.area_id, round((` + sqlShownValue + `)::numeric, @%[1]s_d::integer) AS v
+	FROM published_cell c WHERE c.indicator = @%[1]s_k AND c.period = @%[1]s_p::date) %[1]s ON %[1]s.area_id = a.id`
+
+// FilterColumns joins the named indicators' values in the period the
+// request asks for (period), or each one's latest at the level, as the
+// features show them with indicators=.
+func (j *join) FilterColumns(ctx context.Context, req oapif.PropertyRequest, names []string) (oapif.FilterColumns, error) {
+	cols := oapif.FilterColumns{Exprs: map[string]string{}, Args: map[string]any{}}
+	var period *time.Time
+	if v := req.Query.Get("period"); v != "" {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return cols, joinBad("period", "%q is not a date (2022-12-31)", v)
+		}
+		period = &t
+	}
+	catalogue, err := j.store.Indicators(ctx)
+	if err != nil {
+		return cols, fmt.Errorf("filter: %w", err)
+	}
+	args := pgx.NamedArgs{"level": req.Level, "keys": names, "period": period, "id": req.AreaID,
+		"today": !req.Period.Explicit, "from": req.Period.From, "to": req.Period.To}
+	rows, err := j.store.pool.Query(ctx, sqlJoinPeriods, pgx.QueryExecModeExec, args)
+	if err != nil {
+		return cols, fmt.Errorf("filter: periods: %w", err)
+	}
+	periods := map[string]*time.Time{}
+	var key string
+	var p *time.Time
+	if _, err := pgx.ForEachRow(rows, []any{&key, &p}, func() error { periods[key] = p; return nil }); err != nil {
+		return cols, fmt.Errorf("filter: periods: %w", err)
+	}
+	var joins strings.Builder
+	for n, name := range names {
+		i := slices.IndexFunc(catalogue, func(ind Indicator) bool { return ind.Key == name })
+		if i < 0 {
+			continue
+		}
+		alias := fmt.Sprintf("q_%d", n+1)
+		fmt.Fprintf(&joins, sqlFilterJoin, alias)
+		cols.Exprs[name] = alias + ".v"
+		cols.Args[alias+"_k"] = name
+		cols.Args[alias+"_p"] = periods[name]
+		cols.Args[alias+"_d"] = catalogue[i].Decimals
+	}
+	cols.Joins = joins.String()
+	return cols, nil
 }

@@ -66,11 +66,39 @@ func Compile(e Expr, r Resolver, firstArg int) (sql string, args []any, err erro
 	if r == nil {
 		return "", nil, errors.New("filter: no resolver")
 	}
-	c := &compiler{r: r, next: firstArg}
+	c := &compiler{r: r, next: firstArg, name: func(i int) string { return "$" + strconv.Itoa(i) }}
 	if err := c.cond(e); err != nil {
 		return "", nil, err
 	}
 	return c.b.String(), c.args, nil
+}
+
+// CompileNamed is Compile with named placeholders, @prefix1, @prefix2, …,
+// for drivers that bind arguments by name (pgx.NamedArgs, a map of the same
+// type as args): a filter then joins a query whose other arguments are
+// named too, without renumbering either. The prefix must be letters,
+// digits or underscores.
+func CompileNamed(e Expr, r Resolver, prefix string) (sql string, args map[string]any, err error) {
+	for _, ch := range prefix {
+		if !(ch == '_' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9') {
+			return "", nil, fmt.Errorf("filter: placeholder prefix %q: only letters, digits and _", prefix)
+		}
+	}
+	if prefix == "" {
+		return "", nil, errors.New("filter: empty placeholder prefix")
+	}
+	if r == nil {
+		return "", nil, errors.New("filter: no resolver")
+	}
+	c := &compiler{r: r, next: 1, name: func(i int) string { return "@" + prefix + strconv.Itoa(i) }}
+	if err := c.cond(e); err != nil {
+		return "", nil, err
+	}
+	args = make(map[string]any, len(c.args))
+	for i, v := range c.args {
+		args[prefix+strconv.Itoa(i+1)] = v
+	}
+	return c.b.String(), args, nil
 }
 
 type compiler struct {
@@ -78,6 +106,7 @@ type compiler struct {
 	b    strings.Builder
 	args []any
 	next int
+	name func(i int) string // the placeholder of argument number i
 }
 
 // operand is a compiled scalar operand.
@@ -97,7 +126,7 @@ func (o operand) String() string {
 func (c *compiler) arg(v any) string {
 	c.args = append(c.args, v)
 	c.next++
-	return "$" + strconv.Itoa(c.next-1)
+	return c.name(c.next - 1)
 }
 
 func (c *compiler) cond(e Expr) error {

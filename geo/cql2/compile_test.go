@@ -232,3 +232,25 @@ func TestFormatText(t *testing.T) {
 		}
 	}
 }
+
+func TestCompileNamed(t *testing.T) {
+	e, err := ParseText(`"Anteil 65+" <= 25.5 AND name LIKE 'Bad %'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, args, err := CompileNamed(e, queryables, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `((v."anteil_65" <= @f1::numeric) AND (a.name LIKE @f2::text ESCAPE E'\\'))`; sql != want {
+		t.Errorf("sql %s, want %s", sql, want)
+	}
+	if want := map[string]any{"f1": 25.5, "f2": "Bad %"}; !reflect.DeepEqual(args, want) {
+		t.Errorf("args %v, want %v", args, want)
+	}
+	for _, bad := range []string{"", "f-1", "f 1"} {
+		if _, _, err := CompileNamed(e, queryables, bad); err == nil {
+			t.Errorf("prefix %q accepted", bad)
+		}
+	}
+}

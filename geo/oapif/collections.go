@@ -15,6 +15,13 @@ var conformsTo = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 }
 
 // trsGregorian is the temporal reference system of all temporal extents.
@@ -140,6 +147,10 @@ func (h *Handler) collectionOf(r *http.Request, l geo.LevelSummary) collection {
 		Links: []Link{
 			{Href: href, Rel: "self", Type: mediaJSON, Title: "this collection"},
 			{Href: href + "/items", Rel: "items", Type: mediaGeoJSON, Title: "the areas of " + l.Title},
+			{Href: href + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: mediaSchema,
+				Title: "the properties filters may use"},
+			// the relation GDAL up to 3.6 looks for
+			{Href: href + "/queryables", Rel: "queryables", Type: mediaJSON, Title: "the properties filters may use"},
 		},
 	}
 	if h.cfg.CollectionLinks != nil {

@@ -124,8 +124,9 @@ func (h *Handler) extraProperties(ctx context.Context, req PropertyRequest) (Pro
 // parameter, otherwise as any store error.
 func (h *Handler) failExtra(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *ParameterError
-	if errors.As(err, &pe) {
-		web.BadRequest(w, r, pe.Error())
+	var own *paramError
+	if errors.As(err, &pe) || errors.As(err, &own) {
+		web.BadRequest(w, r, err.Error())
 		return
 	}
 	h.fail(w, r, err)

@@ -100,8 +100,13 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 		h.failExtra(w, r, err)
 		return
 	}
+	filter, err := h.filter(r.Context(), PropertyRequest{Level: l.Name, Period: p.period, Query: q, Reserved: baseProperties})
+	if err != nil {
+		h.failExtra(w, r, err)
+		return
+	}
 	query := geo.ItemsQuery{Level: l.Name, BBox: p.bbox, Period: p.period,
-		Limit: p.limit, Offset: p.offset, Geometry: p.geom}
+		Limit: p.limit, Offset: p.offset, Geometry: p.geom, Filter: filter}
 	now := time.Now().UTC().Format(time.RFC3339)
 
 	var bw *bufio.Writer

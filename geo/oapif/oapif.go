@@ -103,6 +103,7 @@ func (h *Handler) Routes(r chi.Router) {
 	r.Get("/collections", h.collections)
 	r.Get("/collections/{level}", h.collection)
 	r.Get("/collections/{level}/items", h.items)
+	r.Get("/collections/{level}/queryables", h.queryables)
 	r.Get("/collections/{level}/items/{code}", h.item)
 	r.Get("/areas/{level}/{code}", h.area)
 }

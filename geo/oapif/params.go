@@ -30,7 +30,7 @@ func badParam(param, format string, args ...any) error {
 // Query parameters of each resource. "f" is everywhere.
 var (
 	paramsPlain = []string{"f"}
-	paramsItems = []string{"bbox", "bbox-crs", "crs", "datetime", "f", "limit", "offset", "precision", "simplify"}
+	paramsItems = []string{"bbox", "bbox-crs", "crs", "datetime", "f", "filter", "filter-crs", "filter-lang", "limit", "offset", "precision", "simplify"}
 	paramsItem  = []string{"crs", "datetime", "f", "precision", "simplify"}
 	paramsArea  = []string{"datetime", "f"}
 )
