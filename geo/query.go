@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -153,7 +154,11 @@ ORDER BY a.code, a.id`
 )
 
 // filteredItemsSQL is sqlItemsCount and sqlItems (or their bbox
-// variants) with the filter's joins and condition.
+// variants) with the filter's joins and condition. The page reads the
+// matching area versions from a materialized list of ids, looked up with
+// IN: a join to the list hashed every area row of every level, and the
+// page of 274 Gemeinden matching two indicators took 640 ms instead of
+// 116 ms.
 func filteredItemsSQL(bbox bool, f *Filter) (count, items string) {
 	from, where := `area a`, sqlItemsWhere
 	if bbox {
@@ -162,11 +167,13 @@ func filteredItemsSQL(bbox bool, f *Filter) (count, items string) {
 	from += " " + f.Joins
 	where += " AND " + f.Where
 	count = `SELECT count(*) FROM ` + from + where
-	items = sqlItemsSelect + from + where + sqlItemsPage + sqlItemsJoin
+	matches := `m AS MATERIALIZED (SELECT a.id FROM ` + from + where + `)
+`
+	page := sqlItemsSelect + `area a WHERE a.id IN (SELECT id FROM m)` + sqlItemsPage + sqlItemsJoin
 	if bbox {
-		count, items = sqlBBoxEnvelope+count, sqlBBoxEnvelope+items
+		return sqlBBoxEnvelope + count, strings.TrimSuffix(sqlBBoxEnvelope, "\n") + ",\n" + matches + page
 	}
-	return count, items
+	return count, "WITH " + matches + page
 }
 
 // Items counts the area versions q selects, calls start with that count,
@@ -198,14 +205,21 @@ func (s *Store) Items(ctx context.Context, q ItemsQuery, start func(matched int6
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 
+	// A filter's plan depends on its values (which indicator, how selective):
+	// planned for them each time, not as a generic prepared statement, which
+	// took a filter on two indicators over all Gemeinden from 40 ms to 1 s.
+	var mode any = pgx.QueryExecModeCacheStatement
+	if q.Filter != nil {
+		mode = pgx.QueryExecModeExec
+	}
 	var matched int64
-	if err := tx.QueryRow(ctx, countSQL, args).Scan(&matched); err != nil {
+	if err := tx.QueryRow(ctx, countSQL, mode, args).Scan(&matched); err != nil {
 		return fmt.Errorf("count items of %s: %w", q.Level, err)
 	}
 	if err := start(matched); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, itemsSQL, args)
+	rows, err := tx.Query(ctx, itemsSQL, mode, args)
 	if err != nil {
 		return fmt.Errorf("items of %s: %w", q.Level, err)
 	}
