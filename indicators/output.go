@@ -79,6 +79,9 @@ type OutputConfig struct {
 //	                     one indicator for every area of a level
 //	GET /indicators/{key}/series?level=&code=&datetime=&f=json|csv|xlsx
 //	                     one indicator for one area, every period
+//	GET /indicators/{key}/classes?level=&period=&datetime=&method=&k=&breaks=&scheme=&f=json|csv
+//	                     class breaks of the values of a level for a
+//	                     choropleth: colours, legend labels, MapLibre style
 //	GET /areas/{level}/{code}/profile?period=&datetime=
 //	                     every indicator of one area, with its parent, Kreis,
 //	                     Land and Germany, its rank and its change
@@ -92,6 +95,7 @@ func (s *Store) OutputRoutes(r chi.Router, cfg OutputConfig) {
 	}
 	r.Get("/indicators/{key}/values", o.values)
 	r.Get("/indicators/{key}/series", o.series)
+	r.Get("/indicators/{key}/classes", o.classes)
 	r.Get("/areas/{level}/{code}/profile", o.profile)
 }
 
@@ -131,6 +135,21 @@ func checkOutParams(q url.Values, allowed ...string) error {
 		}
 	}
 	return nil
+}
+
+// outPeriodDay checks the query's parameters against allowed and reads
+// period and datetime, the two dates most outputs take.
+func outPeriodDay(q url.Values, allowed ...string) (period, day *time.Time, err error) {
+	if err := checkOutParams(q, allowed...); err != nil {
+		return nil, nil, err
+	}
+	if period, err = outDate(q, "period"); err != nil {
+		return nil, nil, err
+	}
+	if day, err = outDate(q, "datetime"); err != nil {
+		return nil, nil, err
+	}
+	return period, day, nil
 }
 
 // outDate reads an optional date parameter (2022-12-31); datetime also

@@ -136,16 +136,7 @@ var comparisonLevels = []string{"kreis", "land", "staat"}
 // period before.
 func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := checkOutParams(q, "datetime", "f", "period"); err != nil {
-		web.BadRequest(w, r, err.Error())
-		return
-	}
-	period, err := outDate(q, "period")
-	if err != nil {
-		web.BadRequest(w, r, err.Error())
-		return
-	}
-	day, err := outDate(q, "datetime")
+	period, day, err := outPeriodDay(q, "datetime", "f", "period")
 	if err != nil {
 		web.BadRequest(w, r, err.Error())
 		return

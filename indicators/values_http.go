@@ -265,16 +265,7 @@ func (v *valueRow) text(i int) string { return string(v.shown[i]) }
 // a level in one period, on the boundaries valid on one day.
 func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := checkOutParams(q, "datetime", "f", "level", "period"); err != nil {
-		web.BadRequest(w, r, err.Error())
-		return
-	}
-	period, err := outDate(q, "period")
-	if err != nil {
-		web.BadRequest(w, r, err.Error())
-		return
-	}
-	day, err := outDate(q, "datetime")
+	period, day, err := outPeriodDay(q, "datetime", "f", "level", "period")
 	if err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
@@ -294,56 +285,15 @@ func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// the day is fixed here, so the header states the day the query used
 	boundaries := outToday(day)
-	args := pgx.NamedArgs{"key": ind.Key, "level": l.Name, "day": boundaries, "period": period}
-	noValues := func() {
-		in := ""
-		if period != nil {
-			in = " in period " + dayText(period)
-		}
-		web.NotFound(w, r, fmt.Sprintf("Indicator %q has no values for level %q%s on the boundaries valid %s; /indicators/%s lists its levels and periods.",
-			ind.Key, l.Name, in, boundaries.Format(time.DateOnly), ind.Key))
-	}
-	// A period asked for needs no probe: whether it has values shows in
-	// the rows themselves, which spares a round trip.
-	var p time.Time
-	if period != nil {
-		p = *period
-	} else {
-		err = o.store.pool.QueryRow(ctx, sqlValuesPeriod, pgx.QueryExecModeExec, args).Scan(&p)
-		if errors.Is(err, pgx.ErrNoRows) {
-			noValues()
-			return
-		}
-		if err != nil {
-			o.fail(w, r, fmt.Errorf("values of %s: period: %w", ind.Key, err))
-			return
-		}
-	}
-	args["period"] = p
-	var decimals [3]int
-	decimals[0] = ind.Decimals
-	args["rate"] = ind.Kind == Rate
-	if ind.Kind == Rate {
-		if decimals[1], decimals[2], err = o.partDecimals(ctx, ind); err != nil {
-			o.fail(w, r, fmt.Errorf("values of %s: %w", ind.Key, err))
-			return
-		}
-	}
-	rows, err := o.store.pool.Query(ctx, sqlValues, args)
-	if err != nil {
-		o.fail(w, r, fmt.Errorf("values of %s: %w", ind.Key, err))
-		return
-	}
 	table := o.valueRows()
 	defer o.putValueRows(table)
-	err = table.read(rows, decimals)
-	rows.Close()
+	p, found, err := o.levelCells(ctx, ind, l.Name, period, boundaries, ind.Kind == Rate, table)
 	if err != nil {
 		o.fail(w, r, fmt.Errorf("values of %s: %w", ind.Key, err))
 		return
 	}
-	if period != nil && !table.anyCell() {
-		noValues()
+	if !found {
+		noLevelValues(w, r, ind, l.Name, period, boundaries)
 		return
 	}
 	table.sort()
@@ -370,6 +320,59 @@ func (o *outputs) values(w http.ResponseWriter, r *http.Request) {
 	if err := out.finish(); err != nil {
 		o.abort(r, "values", err)
 	}
+}
+
+// levelCells reads into table the published cells of ind for every area
+// of the level valid on day, in period or, when nil, in the latest period
+// with cells at such areas (sqlValuesPeriod); numerator and denominator
+// too when withCounts (rates only). found is false when there is no such
+// cell: then there is nothing to show, which the outputs answer with 404
+// (noLevelValues).
+func (o *outputs) levelCells(ctx context.Context, ind Indicator, level string, period *time.Time, day time.Time,
+	withCounts bool, table *valueRows) (p time.Time, found bool, err error) {
+	args := pgx.NamedArgs{"key": ind.Key, "level": level, "day": day, "period": period}
+	// A period asked for needs no probe: whether it has values shows in
+	// the rows themselves, which spares a round trip.
+	if period != nil {
+		p = *period
+	} else {
+		err = o.store.pool.QueryRow(ctx, sqlValuesPeriod, pgx.QueryExecModeExec, args).Scan(&p)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return p, false, nil
+		}
+		if err != nil {
+			return p, false, fmt.Errorf("period: %w", err)
+		}
+	}
+	args["period"] = p
+	var decimals [3]int
+	decimals[0] = ind.Decimals
+	args["rate"] = withCounts
+	if withCounts {
+		if decimals[1], decimals[2], err = o.partDecimals(ctx, ind); err != nil {
+			return p, false, err
+		}
+	}
+	rows, err := o.store.pool.Query(ctx, sqlValues, args)
+	if err != nil {
+		return p, false, err
+	}
+	err = table.read(rows, decimals)
+	rows.Close()
+	if err != nil {
+		return p, false, err
+	}
+	return p, period == nil || table.anyCell(), nil
+}
+
+// noLevelValues answers 404 for an indicator without cells at a level.
+func noLevelValues(w http.ResponseWriter, r *http.Request, ind Indicator, level string, period *time.Time, day time.Time) {
+	in := ""
+	if period != nil {
+		in = " in period " + dayText(period)
+	}
+	web.NotFound(w, r, fmt.Sprintf("Indicator %q has no values for level %q%s on the boundaries valid %s; /indicators/%s lists its levels and periods.",
+		ind.Key, level, in, day.Format(time.DateOnly), ind.Key))
 }
 
 const sqlPartDecimals = `

@@ -3,8 +3,9 @@
 # are missing. Usage: scripts/setup-debian.sh [run|test|bench]
 #   run    PostgreSQL with PostGIS (the private cluster uses the system's binaries)
 #   test   run + GDAL (ogrinfo, ogr2ogr) and QGIS's Python bindings, the clients tests
-#          check against, npm for the OpenAPI validator and the browser tests, and
-#          Chromium for the browser tests
+#          check against, npm for the OpenAPI validator and the browser tests,
+#          Chromium for the browser tests, and R's classInt and RColorBrewer for the
+#          references of the class breaks
 #   bench  run + wrk
 set -euo pipefail
 
@@ -64,6 +65,10 @@ test)
 	command -v npm >/dev/null 2>&1 || { want_pkg nodejs; want_pkg npm; }
 	# the browser tests: MapLibre GL JS driven by Playwright in Debian's Chromium
 	want_pkg chromium
+	# the references of the class breaks and their colours: R's classInt and
+	# RColorBrewer (indicators/testdata/classint, indicators/testdata/colorbrewer)
+	want_pkg r-cran-classint
+	want_pkg r-cran-rcolorbrewer
 	;;
 bench)
 	want_pkg wrk
