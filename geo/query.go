@@ -205,9 +205,10 @@ func (s *Store) Items(ctx context.Context, q ItemsQuery, start func(matched int6
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 
-	// A filter's plan depends on its values (which indicator, how selective):
-	// planned for them each time, not as a generic prepared statement, which
-	// took a filter on two indicators over all Gemeinden from 40 ms to 1 s.
+	// A filter's plan depends on its values (which indicator, how
+	// selective): it is planned for them each time. As a cached prepared
+	// statement PostgreSQL switched to a generic plan after five runs, and
+	// BenchmarkFilterGemeinden took 2.1 s at p50 instead of 88 ms.
 	var mode any = pgx.QueryExecModeCacheStatement
 	if q.Filter != nil {
 		mode = pgx.QueryExecModeExec
