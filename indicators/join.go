@@ -68,6 +68,43 @@ JOIN ` + sqlPublished + ` pc ON pc.area_id = a.id
 JOIN unnest(@keys::text[], @periods::date[]) AS k(key, period) ON pc.indicator = k.key AND pc.period = k.period
 WHERE a.level = @level AND ` + sqlJoinVersions
 
+// versionArgs are the arguments of sqlJoinVersions for req.
+func versionArgs(req oapif.PropertyRequest) pgx.NamedArgs {
+	return pgx.NamedArgs{"level": req.Level, "id": req.AreaID,
+		"today": !req.Period.Explicit, "from": req.Period.From, "to": req.Period.To}
+}
+
+// joinPeriod reads the period parameter, nil without one.
+func joinPeriod(req oapif.PropertyRequest) (*time.Time, error) {
+	v := req.Query.Get("period")
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return nil, joinBad("period", "%q is not a date (2022-12-31)", v)
+	}
+	return &t, nil
+}
+
+// periods finds each key's period (sqlJoinPeriods): the one asked for or
+// the latest with values at the request's area versions; nil for none.
+func (j *join) periods(ctx context.Context, req oapif.PropertyRequest, keys []string, period *time.Time) (map[string]*time.Time, error) {
+	args := versionArgs(req)
+	args["keys"], args["period"] = keys, period
+	rows, err := j.store.pool.Query(ctx, sqlJoinPeriods, pgx.QueryExecModeExec, args)
+	if err != nil {
+		return nil, fmt.Errorf("periods: %w", err)
+	}
+	var key string
+	var p *time.Time
+	periods := map[string]*time.Time{}
+	if _, err := pgx.ForEachRow(rows, []any{&key, &p}, func() error { periods[key] = p; return nil }); err != nil {
+		return nil, fmt.Errorf("periods: %w", err)
+	}
+	return periods, nil
+}
+
 func joinBad(param, format string, args ...any) error {
 	return &oapif.ParameterError{Param: param, Reason: fmt.Sprintf(format, args...)}
 }
@@ -75,18 +112,14 @@ func joinBad(param, format string, args ...any) error {
 // Properties reads indicators and period and loads the cells of every area
 // version of the response at once, before the features stream.
 func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif.Properties, error) {
-	list, periodText := req.Query.Get("indicators"), req.Query.Get("period")
-	var period *time.Time
-	if periodText != "" {
-		t, err := time.Parse(time.DateOnly, periodText)
-		if err != nil {
-			return nil, joinBad("period", "%q is not a date (2022-12-31)", periodText)
-		}
-		period = &t
+	list := req.Query.Get("indicators")
+	period, err := joinPeriod(req)
+	if err != nil {
+		return nil, err
 	}
 	if list == "" {
 		// a filter on indicators reads period too (FilterColumns)
-		if periodText != "" && req.Query.Get("filter") == "" {
+		if period != nil && req.Query.Get("filter") == "" {
 			return nil, joinBad("period", "only with indicators or filter: name the indicators to join")
 		}
 		return nil, nil
@@ -114,17 +147,9 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 		props.keys = append(props.keys, key)
 	}
 
-	args := pgx.NamedArgs{"level": req.Level, "keys": props.keys, "period": period, "id": req.AreaID,
-		"today": !req.Period.Explicit, "from": req.Period.From, "to": req.Period.To}
-	rows, err := j.store.pool.Query(ctx, sqlJoinPeriods, pgx.QueryExecModeExec, args)
+	periods, err := j.periods(ctx, req, props.keys, period)
 	if err != nil {
-		return nil, fmt.Errorf("join indicators: periods: %w", err)
-	}
-	var key string
-	var p *time.Time
-	periods := map[string]*time.Time{}
-	if _, err := pgx.ForEachRow(rows, []any{&key, &p}, func() error { periods[key] = p; return nil }); err != nil {
-		return nil, fmt.Errorf("join indicators: periods: %w", err)
+		return nil, fmt.Errorf("join indicators: %w", err)
 	}
 	var keys []string
 	var dates []time.Time
@@ -136,12 +161,14 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 	if len(keys) == 0 {
 		return props, nil
 	}
+	args := versionArgs(req)
 	args["keys"], args["periods"] = keys, dates
-	rows, err = j.store.pool.Query(ctx, sqlJoinCells, pgx.QueryExecModeExec, args)
+	rows, err := j.store.pool.Query(ctx, sqlJoinCells, pgx.QueryExecModeExec, args)
 	if err != nil {
 		return nil, fmt.Errorf("join indicators: %w", err)
 	}
 	var id int64
+	var key string
 	var c joinCell
 	var value *float64
 	var decimals int
@@ -243,43 +270,26 @@ func (j *join) Queryables(ctx context.Context, level string) ([]oapif.Queryable,
 // shows it (withheld: NULL; rounded to its decimals), a column v of alias
 // %[1]s for the filter's area versions a. Arguments are numbered by %[1]s
 // too, so several indicators join side by side.
-//
-// OFFSET 0 keeps PostgreSQL from flattening the subquery into the join:
-// flattened, it probed the view published_cell (a union with an anti-join)
-// once per area, and a filter on two indicators over all Gemeinden took
-// 2.3 s instead of reading each indicator's period once and hashing it.
 const sqlFilterJoin = `
 LEFT JOIN (SELECT c.area_id, round((` + sqlShownValue + `)::numeric, @%[1]s_d::integer) AS v
-	FROM published_cell c WHERE c.indicator = @%[1]s_k AND c.period = @%[1]s_p::date OFFSET 0) %[1]s ON %[1]s.area_id = a.id`
+	FROM published_cell c WHERE c.indicator = @%[1]s_k AND c.period = @%[1]s_p::date) %[1]s ON %[1]s.area_id = a.id`
 
 // FilterColumns joins the named indicators' values in the period the
 // request asks for (period), or each one's latest at the level, as the
 // features show them with indicators=.
 func (j *join) FilterColumns(ctx context.Context, req oapif.PropertyRequest, names []string) (oapif.FilterColumns, error) {
 	cols := oapif.FilterColumns{Exprs: map[string]string{}, Args: map[string]any{}}
-	var period *time.Time
-	if v := req.Query.Get("period"); v != "" {
-		t, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return cols, joinBad("period", "%q is not a date (2022-12-31)", v)
-		}
-		period = &t
+	period, err := joinPeriod(req)
+	if err != nil {
+		return cols, err
 	}
 	catalogue, err := j.store.Indicators(ctx)
 	if err != nil {
 		return cols, fmt.Errorf("filter: %w", err)
 	}
-	args := pgx.NamedArgs{"level": req.Level, "keys": names, "period": period, "id": req.AreaID,
-		"today": !req.Period.Explicit, "from": req.Period.From, "to": req.Period.To}
-	rows, err := j.store.pool.Query(ctx, sqlJoinPeriods, pgx.QueryExecModeExec, args)
+	periods, err := j.periods(ctx, req, names, period)
 	if err != nil {
-		return cols, fmt.Errorf("filter: periods: %w", err)
-	}
-	periods := map[string]*time.Time{}
-	var key string
-	var p *time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&key, &p}, func() error { periods[key] = p; return nil }); err != nil {
-		return cols, fmt.Errorf("filter: periods: %w", err)
+		return cols, fmt.Errorf("filter: %w", err)
 	}
 	var joins strings.Builder
 	for n, name := range names {
