@@ -6,7 +6,6 @@
 package tiles
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -26,6 +25,7 @@ import (
 	"github.com/sozialatlas/sozialatlas/geo"
 	"github.com/sozialatlas/sozialatlas/geo/web"
 	"github.com/sozialatlas/sozialatlas/indicators"
+	"github.com/sozialatlas/sozialatlas/tiles/pmtiles"
 )
 
 // MediaType is the media type of a vector tile.
@@ -391,27 +391,12 @@ func (s *Server) build(ctx context.Context, version int64, key string, req *requ
 	_, _ = h.Write([]byte(key))
 	e := &entry{key: key, etag: fmt.Sprintf(`"%d-%016x`, version, h.Sum64())}
 	if len(mvt) > 0 {
-		if e.gz, err = gzipBytes(mvt); err != nil {
+		// compressed once, for every client that accepts gzip
+		if e.gz, err = pmtiles.Gzip(mvt, gzip.DefaultCompression); err != nil {
 			return nil, fmt.Errorf("tile %s/%s: %w", l.Level, t, err)
 		}
 	}
 	return e, nil
-}
-
-// gzipBytes compresses a tile once, for every client that accepts gzip.
-func gzipBytes(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(b); err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 func (s *Server) xyzTile(w http.ResponseWriter, r *http.Request) {
@@ -471,7 +456,7 @@ func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, t TileID) {
 	body := e.gz
 	if gz {
 		h.Set("Content-Encoding", "gzip")
-	} else if body, err = gunzip(e.gz); err != nil {
+	} else if body, err = pmtiles.Gunzip(e.gz); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -480,18 +465,6 @@ func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, t TileID) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-}
-
-func gunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("gunzip tile: %w", err)
-	}
-	var out bytes.Buffer
-	if _, err := out.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("gunzip tile: %w", err)
-	}
-	return out.Bytes(), nil
 }
 
 // acceptsGzip reads Accept-Encoding (RFC 9110 12.5.3): gzip or * with a

@@ -45,12 +45,12 @@ func encodeDirectory(entries []entry) ([]byte, error) {
 		}
 		next = e.Offset + uint64(e.Length)
 	}
-	return gzipBytes(raw)
+	return Gzip(raw, gzip.BestCompression)
 }
 
 // decodeDirectory reverses encodeDirectory (spec 4.3 and appendix A.2).
 func decodeDirectory(compressed []byte) ([]entry, error) {
-	raw, err := gunzipBytes(compressed)
+	raw, err := Gunzip(compressed)
 	if err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}
@@ -118,9 +118,12 @@ func decodeDirectory(compressed []byte) ([]entry, error) {
 	return entries, nil
 }
 
-func gzipBytes(b []byte) ([]byte, error) {
+// Gzip compresses b at level (compress/gzip's levels): the compression
+// PMTiles uses for directories, metadata and tiles, and the tile server
+// for what it sends.
+func Gzip(b []byte, level int) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, level)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +136,8 @@ func gzipBytes(b []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func gunzipBytes(b []byte) ([]byte, error) {
+// Gunzip reverses Gzip.
+func Gunzip(b []byte) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("gunzip: %w", err)

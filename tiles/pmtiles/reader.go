@@ -146,7 +146,7 @@ func (r *Reader) Metadata() (Metadata, error) {
 	if err != nil {
 		return Metadata{}, fmt.Errorf("pmtiles: metadata: %w", err)
 	}
-	raw, err := gunzipBytes(b)
+	raw, err := Gunzip(b)
 	if err != nil {
 		return Metadata{}, fmt.Errorf("pmtiles: metadata: %w", err)
 	}

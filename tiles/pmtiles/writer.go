@@ -2,6 +2,7 @@ package pmtiles
 
 import (
 	"bufio"
+	"compress/gzip"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -145,7 +146,7 @@ func (w *Writer) Finish(meta Metadata) (err error) {
 	if err != nil {
 		return err
 	}
-	metaGz, err := gzipBytes(metaJSON)
+	metaGz, err := Gzip(metaJSON, gzip.BestCompression)
 	if err != nil {
 		return fmt.Errorf("pmtiles: metadata: %w", err)
 	}

@@ -382,7 +382,7 @@ func scatteredTiles(t testing.TB, n int) []tile {
 
 func gzString(t testing.TB, b []byte) string {
 	t.Helper()
-	s, err := gunzipBytes(b)
+	s, err := Gunzip(b)
 	if err != nil {
 		t.Fatal(err)
 	}
