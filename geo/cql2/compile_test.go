@@ -227,8 +227,8 @@ func TestFormatText(t *testing.T) {
 			t.Errorf("ParseText(%q): %v", tt.in, err)
 			continue
 		}
-		if got := FormatText(e); got != tt.want {
-			t.Errorf("FormatText(ParseText(%q)) = %q, want %q", tt.in, got, tt.want)
+		if got := formatText(e); got != tt.want {
+			t.Errorf("formatText(ParseText(%q)) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"time"
 )
 
-// FormatText writes a filter as CQL2 Text in a canonical form which
-// ParseText reads back into the same tree: for logs, and to show a client
-// how its CQL2 JSON filter reads. Keywords are upper case, parentheses
+// formatText writes a filter as CQL2 Text in a canonical form which
+// ParseText reads back into the same tree: the fuzz tests parse what it
+// writes to check that both parsers build the trees the grammar means. Keywords are upper case, parentheses
 // appear only where the tree needs them, and a negated LIKE, BETWEEN, IN
 // or IS NULL is written in its infix form (a NOT LIKE 'x').
-func FormatText(e Expr) string {
+func formatText(e Expr) string {
 	var b strings.Builder
 	writeCond(&b, e, 0)
 	return b.String()

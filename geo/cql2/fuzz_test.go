@@ -74,13 +74,13 @@ func inferTypes(e Expr, r usageResolver) {
 // yields only parameterized SQL.
 func checkTree(t *testing.T, e Expr) {
 	t.Helper()
-	text := FormatText(e)
+	text := formatText(e)
 	again, err := ParseText(text)
 	if err != nil {
-		t.Fatalf("FormatText gave %q, which does not parse: %v", text, err)
+		t.Fatalf("formatText gave %q, which does not parse: %v", text, err)
 	}
 	if !reflect.DeepEqual(again, e) {
-		t.Fatalf("FormatText gave %q, which parses to\n%#v\nnot\n%#v", text, again, e)
+		t.Fatalf("formatText gave %q, which parses to\n%#v\nnot\n%#v", text, again, e)
 	}
 	Properties(e)
 

@@ -136,10 +136,10 @@ func TestParseText(t *testing.T) {
 			t.Errorf("ParseText(%q)\n got %#v\nwant %#v", tt.in, got, tt.want)
 		}
 		// The canonical text reads back into the same tree.
-		text := FormatText(got)
+		text := formatText(got)
 		again, err := ParseText(text)
 		if err != nil || !reflect.DeepEqual(again, got) {
-			t.Errorf("FormatText(ParseText(%q)) = %q, which parses to %#v, %v", tt.in, text, again, err)
+			t.Errorf("formatText(ParseText(%q)) = %q, which parses to %#v, %v", tt.in, text, again, err)
 		}
 	}
 }

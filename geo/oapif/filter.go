@@ -75,9 +75,6 @@ const (
 	langLegacyText = "cql-text"
 )
 
-// filterLimits bound what a filter may hold; a larger one is a 400.
-var filterLimits = cql2.Limits{MaxNodes: 200, MaxDepth: 20, MaxPositions: 10000}
-
 // resolver resolves filter properties: the features' own, then the
 // source's.
 type resolver struct {
@@ -116,9 +113,9 @@ func (h *Handler) filter(ctx context.Context, req PropertyRequest) (*geo.Filter,
 	var err error
 	switch lang {
 	case "", langText, langLegacyText:
-		e, err = filterLimits.ParseText(text)
+		e, err = cql2.ParseText(text) // within cql2's default limits; beyond them a 400
 	case langJSON:
-		e, err = filterLimits.ParseJSON([]byte(text))
+		e, err = cql2.ParseJSON([]byte(text))
 	default:
 		return nil, badParam("filter-lang", "%q is not %s or %s", lang, langText, langJSON)
 	}
