@@ -85,6 +85,10 @@ type OutputConfig struct {
 //	GET /areas/{level}/{code}/profile?period=&datetime=
 //	                     every indicator of one area, with its parent, Kreis,
 //	                     Land and Germany, its rank and its change
+//	GET /areas/{level}/types?indicators=&period=&datetime=&method=kmeans|ward&k=&seed=&nstart=&f=json|csv
+//	                     the areas of a level grouped into k types by the
+//	                     profile of the indicators, with each type's mean
+//	                     profile
 //
 // Withheld cells appear without value (and numerator and denominator),
 // with status "suppressed" and the reason.
@@ -97,6 +101,7 @@ func (s *Store) OutputRoutes(r chi.Router, cfg OutputConfig) {
 	r.Get("/indicators/{key}/series", o.series)
 	r.Get("/indicators/{key}/classes", o.classes)
 	r.Get("/areas/{level}/{code}/profile", o.profile)
+	r.Get("/areas/{level}/types", o.types)
 }
 
 type outputs struct {
