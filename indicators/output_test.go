@@ -108,6 +108,8 @@ var disclosurePaths = []string{
 	"/indicators/sgb2_quote/series?level=gemeinde&code=010020003",
 	"/indicators/sgb2_quote/series?level=gemeinde&code=010020003&f=csv",
 	"/indicators/sgb2_quote/series?level=gemeinde&code=010020004&f=xlsx",
+	"/areas/gemeinde/types?indicators=einwohner,sgb2_quote&k=2",
+	"/areas/gemeinde/types?indicators=sgb2,einwohner&k=2&method=ward&f=csv",
 	"/areas/gemeinde/010020003/profile",
 	"/areas/gemeinde/010020004/profile",
 	"/areas/gemeinde/010020001/profile",
@@ -121,8 +123,11 @@ var disclosurePaths = []string{
 // noneWithheld are outputs of areas whose own cells are all published,
 // asked for because their ranks and comparisons involve withheld ones.
 var noneWithheld = map[string]bool{
-	"/areas/gemeinde/010020001/profile": true,
-	"/areas/kreis/01002/profile":        true,
+	// the areas with a withheld value take no part and are listed
+	// without any value
+	"/areas/gemeinde/types?indicators=einwohner,sgb2_quote&k=2": true,
+	"/areas/gemeinde/010020001/profile":                         true,
+	"/areas/kreis/01002/profile":                                true,
 }
 
 // readable returns what a client can read in body: the body itself, and
