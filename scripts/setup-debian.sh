@@ -4,8 +4,8 @@
 #   run    PostgreSQL with PostGIS (the private cluster uses the system's binaries)
 #   test   run + GDAL (ogrinfo, ogr2ogr) and QGIS's Python bindings, the clients tests
 #          check against, npm for the OpenAPI validator and the browser tests,
-#          Chromium for the browser tests, and R's classInt and RColorBrewer for the
-#          references of the class breaks
+#          Chromium for the browser tests, and R with classInt and RColorBrewer for the
+#          references of the class breaks and the area types
 #   bench  run + wrk
 set -euo pipefail
 
@@ -66,7 +66,9 @@ test)
 	# the browser tests: MapLibre GL JS driven by Playwright in Debian's Chromium
 	want_pkg chromium
 	# the references of the class breaks and their colours: R's classInt and
-	# RColorBrewer (indicators/testdata/classint, indicators/testdata/colorbrewer)
+	# RColorBrewer (indicators/testdata/classint, indicators/testdata/colorbrewer);
+	# base R's hclust and kmeans for the area types (indicators/cluster/testdata)
+	want_pkg r-base-core
 	want_pkg r-cran-classint
 	want_pkg r-cran-rcolorbrewer
 	;;
