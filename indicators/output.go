@@ -85,6 +85,10 @@ type OutputConfig struct {
 //	GET /areas/{level}/{code}/profile?period=&datetime=
 //	                     every indicator of one area, with its parent, Kreis,
 //	                     Land and Germany, its rank and its change
+//	GET /indicators/{key}/autocorrelation?level=&period=&datetime=&weights=queen|rook|knn&k=&permutations=&seed=
+//	                     global Moran's I of the values of a level
+//	GET /indicators/{key}/local?level=&period=&datetime=&weights=&k=&permutations=&seed=&alpha=&f=json|csv
+//	                     local Moran (LISA clusters) and Getis-Ord Gi*
 //
 // Withheld cells appear without value (and numerator and denominator),
 // with status "suppressed" and the reason.
@@ -97,6 +101,8 @@ func (s *Store) OutputRoutes(r chi.Router, cfg OutputConfig) {
 	r.Get("/indicators/{key}/series", o.series)
 	r.Get("/indicators/{key}/classes", o.classes)
 	r.Get("/areas/{level}/{code}/profile", o.profile)
+	r.Get("/indicators/{key}/autocorrelation", o.autocorrelation)
+	r.Get("/indicators/{key}/local", o.local)
 }
 
 type outputs struct {
