@@ -4,8 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -75,6 +77,26 @@ func TestSpatialDemoMatchSpdep(t *testing.T) {
 	t.Cleanup(srv.Close)
 	areas := geo.NewStore(pool)
 	dir := filepath.Join(repoDir(), "indicators", "testdata", "spdep")
+	for _, bad := range []struct{ query, param string }{
+		{"level=gemeinde&weights=hex", "weights"},
+		{"level=gemeinde&k=4", "k"},
+		{"level=gemeinde&weights=knn&k=0", "k"},
+		{"level=gemeinde&permutations=-1", "permutations"},
+		{"level=gemeinde&seed=x", "seed"},
+		{"level=gemeinde&alpha=1.5", "alpha"},
+		{"level=gemeinde&perod=2022-12-31", "perod"},
+		{"weights=queen", "level"},
+	} {
+		res, err := http.Get(srv.URL + "/indicators/dichte/local?" + bad.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), bad.param) {
+			t.Errorf("%s: %d %s, want 400 naming %s", bad.query, res.StatusCode, body, bad.param)
+		}
+	}
 	for _, c := range spdepCases {
 		t.Run(c.name, func(t *testing.T) {
 			input := spdepInput(t, srv.URL, areas, c.key, c.query, c.weights, c.k)
