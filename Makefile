@@ -45,7 +45,7 @@ test: setup-test vet
 # tile query and the same tiles served from memory.
 bench: setup-bench $(BIN)
 	go run ./data/pgtest/run -- bash -c "\
-	  go test -run '^$$' -bench 'GemeindeCollection|ValuesGemeinden|FilterGemeinden|JenksGemeinden|AreaTypesGemeinden|ReadVG5000' -benchtime 10x -timeout 30m ./cmd/... ./geo/... ./indicators/ && \
+	  go test -run '^$$' -bench 'GemeindeCollection|ValuesGemeinden|FilterGemeinden|JenksGemeinden|AreaTypesGemeinden|MoranGemeinden|ReadVG5000' -benchtime 10x -timeout 30m ./cmd/... ./geo/... ./indicators/ && \
 	  go test -run '^$$' -bench 'ImportMillion|Publish' -benchtime 1x -timeout 30m ./indicators/ && \
 	  go test -run '^$$' -bench 'Tiles' -benchtime 1x -timeout 30m ./cmd/sozialatlas/"
 

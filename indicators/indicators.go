@@ -65,13 +65,14 @@ const (
 
 // Store reads and writes indicators in PostGIS.
 type Store struct {
-	pool  *pgxpool.Pool
-	areas *geo.Store
+	pool    *pgxpool.Pool
+	areas   *geo.Store
+	spatial *neighbourCache
 }
 
 // NewStore returns a store on the pool; areas is the area store it joins.
 func NewStore(pool *pgxpool.Pool, areas *geo.Store) *Store {
-	return &Store{pool: pool, areas: areas}
+	return &Store{pool: pool, areas: areas, spatial: &neighbourCache{}}
 }
 
 // Pool returns the store's connection pool.

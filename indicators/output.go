@@ -89,6 +89,10 @@ type OutputConfig struct {
 //	                     the areas of a level grouped into k types by the
 //	                     profile of the indicators, with each type's mean
 //	                     profile
+//	GET /indicators/{key}/autocorrelation?level=&period=&datetime=&weights=queen|rook|knn&k=&permutations=&seed=
+//	                     global Moran's I of the values of a level
+//	GET /indicators/{key}/local?level=&period=&datetime=&weights=&k=&permutations=&seed=&alpha=&f=json|csv
+//	                     local Moran (LISA clusters) and Getis-Ord Gi*
 //
 // Withheld cells appear without value (and numerator and denominator),
 // with status "suppressed" and the reason.
@@ -102,6 +106,8 @@ func (s *Store) OutputRoutes(r chi.Router, cfg OutputConfig) {
 	r.Get("/indicators/{key}/classes", o.classes)
 	r.Get("/areas/{level}/{code}/profile", o.profile)
 	r.Get("/areas/{level}/types", o.types)
+	r.Get("/indicators/{key}/autocorrelation", o.autocorrelation)
+	r.Get("/indicators/{key}/local", o.local)
 }
 
 type outputs struct {

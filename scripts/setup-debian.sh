@@ -4,8 +4,8 @@
 #   run    PostgreSQL with PostGIS (the private cluster uses the system's binaries)
 #   test   run + GDAL (ogrinfo, ogr2ogr) and QGIS's Python bindings, the clients tests
 #          check against, npm for the OpenAPI validator and the browser tests,
-#          Chromium for the browser tests, and R with classInt and RColorBrewer for the
-#          references of the class breaks and the area types
+#          Chromium for the browser tests, and R with classInt, RColorBrewer and spdep
+#          for the references of the class breaks, the area types and the spatial statistics
 #   bench  run + wrk
 set -euo pipefail
 
@@ -71,6 +71,8 @@ test)
 	want_pkg r-base-core
 	want_pkg r-cran-classint
 	want_pkg r-cran-rcolorbrewer
+	# the reference of the spatial statistics: R's spdep (indicators/testdata/spdep)
+	want_pkg r-cran-spdep
 	;;
 bench)
 	want_pkg wrk
