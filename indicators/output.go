@@ -85,6 +85,10 @@ type OutputConfig struct {
 //	GET /areas/{level}/{code}/profile?period=&datetime=
 //	                     every indicator of one area, with its parent, Kreis,
 //	                     Land and Germany, its rank and its change
+//	GET /indices         the composite indices in force
+//	GET /indices/{key}?period=&version=
+//	                     one index: definition, versions, method, classes
+//	                     with their intervals and counts, areas left out
 //
 // Withheld cells appear without value (and numerator and denominator),
 // with status "suppressed" and the reason.
@@ -97,6 +101,8 @@ func (s *Store) OutputRoutes(r chi.Router, cfg OutputConfig) {
 	r.Get("/indicators/{key}/series", o.series)
 	r.Get("/indicators/{key}/classes", o.classes)
 	r.Get("/areas/{level}/{code}/profile", o.profile)
+	r.Get("/indices", o.indicesList)
+	r.Get("/indices/{key}", o.index)
 }
 
 type outputs struct {
