@@ -79,6 +79,21 @@ type Indicator struct {
 	MinDenominator int `yaml:"-" json:"min_denominator"`
 	// Position is the indicator's place in the catalogue, from 0.
 	Position int `yaml:"-" json:"-"`
+	// CompositeIndex names the index whose results the indicator holds;
+	// such indicators are made by ApplyIndices, never by the catalogue.
+	CompositeIndex string `yaml:"-" json:"composite_index,omitempty"`
+	// Labels name the values of a class indicator (1 = "hoch", …).
+	Labels []ValueLabel `yaml:"-" json:"labels,omitempty"`
+}
+
+// Label returns the label of value v, "" when it has none.
+func (ind *Indicator) Label(v float64) string {
+	for _, l := range ind.Labels {
+		if float64(l.Value) == v {
+			return l.Label
+		}
+	}
+	return ""
 }
 
 // Group declares count indicators whose values add up to a total for
@@ -737,11 +752,17 @@ func (c *Catalogue) TablePath(t TableMapping) string {
 // problems collects validation errors, each prefixed with the file.
 type problems struct {
 	file string
+	// kind names the file's kind in the messages; "catalogue" when empty.
+	kind string
 	list []error
 }
 
 func (p *problems) add(format string, args ...any) {
-	p.list = append(p.list, fmt.Errorf("catalogue %s: "+format, append([]any{p.file}, args...)...))
+	kind := p.kind
+	if kind == "" {
+		kind = "catalogue"
+	}
+	p.list = append(p.list, fmt.Errorf("%s %s: "+format, append([]any{kind, p.file}, args...)...))
 }
 
 func (p *problems) err() error { return errors.Join(p.list...) }
@@ -750,6 +771,15 @@ func (p *problems) err() error { return errors.Join(p.list...) }
 // no field for, naming the entry (by its key when it has one), so that a
 // typo such as "denominatr" does not silently drop a field.
 func checkFields(p *problems, n *yaml.Node, t reflect.Type, where string) {
+	checkFieldsAs(p, n, t, where, catalogueLists)
+}
+
+// catalogueLists names the entries of the catalogue's top-level lists.
+var catalogueLists = map[string]string{"indicators": "indicator", "groups": "group", "tables": "table"}
+
+// checkFieldsAs is checkFields for a file whose top-level lists name their
+// entries as lists says (list → singular).
+func checkFieldsAs(p *problems, n *yaml.Node, t reflect.Type, where string, lists map[string]string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -785,7 +815,7 @@ func checkFields(p *problems, n *yaml.Node, t reflect.Type, where string) {
 			if where != "" {
 				sub = where + ": " + k
 			}
-			checkFields(p, n.Content[i+1], ft, sub)
+			checkFieldsAs(p, n.Content[i+1], ft, sub, lists)
 		}
 	case reflect.Slice:
 		if n.Kind == yaml.AliasNode {
@@ -795,15 +825,15 @@ func checkFields(p *problems, n *yaml.Node, t reflect.Type, where string) {
 			return
 		}
 		for i, item := range n.Content {
-			checkFields(p, item, t.Elem(), entryName(where, i, item))
+			checkFieldsAs(p, item, t.Elem(), entryName(where, i, item, lists), lists)
 		}
 	}
 }
 
 // entryName names the i-th entry of a top-level list as errors do:
 // `indicator "dichte"`, or `indicator 3` when it has no key.
-func entryName(list string, i int, item *yaml.Node) string {
-	singular := map[string]string{"indicators": "indicator", "groups": "group", "tables": "table"}[list]
+func entryName(list string, i int, item *yaml.Node, lists map[string]string) string {
+	singular := lists[list]
 	if singular == "" {
 		// A nested list, such as a table's columns.
 		return fmt.Sprintf("%s: entry %d", list, i+1)
@@ -893,11 +923,17 @@ ON CONFLICT (key) DO UPDATE SET
 WHERE i IS DISTINCT FROM excluded
 RETURNING xmax = 0`
 
+	// Indicators holding the results of composite indices are not the
+	// catalogue's: they stay.
 	sqlStaleIndicators = `
 SELECT i.key, (SELECT count(*) FROM observation o WHERE o.indicator = i.key)
 FROM indicator i
-WHERE NOT (i.key = ANY ($1))
+WHERE NOT (i.key = ANY ($1)) AND i.composite_index IS NULL
 ORDER BY i.position, i.key`
+
+	sqlIndexIndicatorsNamed = `
+SELECT key, composite_index FROM indicator
+WHERE key = ANY ($1) AND composite_index IS NOT NULL ORDER BY key`
 
 	sqlDeleteIndicators = `DELETE FROM indicator WHERE key = ANY ($1)`
 
@@ -954,6 +990,22 @@ func (s *Store) SyncCatalogue(ctx context.Context, tx pgx.Tx, cat *Catalogue) (S
 	})
 	if err != nil {
 		return rep, fmt.Errorf("sync %s: %w", where, err)
+	}
+	rows, err = tx.Query(ctx, sqlIndexIndicatorsNamed, keys)
+	if err != nil {
+		return rep, fmt.Errorf("sync %s: %w", where, err)
+	}
+	var taken []string
+	var key, index string
+	if _, err := pgx.ForEachRow(rows, []any{&key, &index}, func() error {
+		taken = append(taken, fmt.Sprintf("%q (of index %q)", key, index))
+		return nil
+	}); err != nil {
+		return rep, fmt.Errorf("sync %s: %w", where, err)
+	}
+	if len(taken) > 0 {
+		return SyncReport{}, fmt.Errorf("sync %s: indicator %s holds the results of a composite index; give the catalogue's indicator another key",
+			where, strings.Join(taken, ", "))
 	}
 	var kept []string
 	for _, g := range gone {
@@ -1052,7 +1104,8 @@ func nullText(s string) *string {
 const sqlIndicators = `
 SELECT key, position, title, description, unit, category, polarity, source, licence,
     decimals, kind, combine, coalesce(numerator, ''), coalesce(denominator, ''),
-    coalesce(scale, 0), coalesce(weight, ''), min_count, min_denominator
+    coalesce(scale, 0), coalesce(weight, ''), min_count, min_denominator,
+    coalesce(composite_index, ''), value_labels
 FROM indicator`
 
 // Indicators lists the catalogue as loaded into the database, in
@@ -1088,13 +1141,18 @@ func (s *Store) Indicator(ctx context.Context, key string) (Indicator, error) {
 
 func scanIndicator(r pgx.CollectableRow) (Indicator, error) {
 	var ind Indicator
-	var combine []byte
+	var combine, labels []byte
 	err := r.Scan(&ind.Key, &ind.Position, &ind.Title, &ind.Description, &ind.Unit,
 		&ind.Category, &ind.Polarity, &ind.Source, &ind.Licence, &ind.Decimals, &ind.Kind,
 		&combine, &ind.Numerator, &ind.Denominator, &ind.Scale, &ind.Weight,
-		&ind.MinCount, &ind.MinDenominator)
+		&ind.MinCount, &ind.MinDenominator, &ind.CompositeIndex, &labels)
 	if err != nil {
 		return ind, err
+	}
+	if labels != nil {
+		if err := json.Unmarshal(labels, &ind.Labels); err != nil {
+			return ind, fmt.Errorf("indicator %q: value labels: %w", ind.Key, err)
+		}
 	}
 	if combine != nil {
 		if err := json.Unmarshal(combine, &ind.Combine); err != nil {

@@ -321,6 +321,7 @@ func TestDemoCatalogue(t *testing.T) {
 		"count:ew_45_55", "count:ew_55_65", "count:ew_65plus", "count:ew_unter18", "count:ew_18_64",
 		"count:auslaender", "rate:anteil_auslaender",
 		"rate:anteil_unter6", "rate:anteil_6_15", "rate:jugendquotient",
+		"value:mss_s1", "value:mss_s3", "value:mss_s4", "value:mss_d1", "value:mss_d3", "value:mss_d4",
 		"rate:anteil_65plus", "rate:altenquotient",
 		"count:flaeche_km2", "rate:dichte",
 	}
@@ -419,6 +420,10 @@ func TestDemoCatalogue(t *testing.T) {
 			"Gesamt→einwohner unter6→ew_unter6 6-15→ew_6_15 15-18→ew_15_18 18-27→ew_18_27 27-45→ew_27_45 " +
 				"45-55→ew_45_55 55-65→ew_55_65 65undmehr→ew_65plus weiblich→einwohner_weiblich ausländer→auslaender",
 			"Amt für Statistik Berlin-Brandenburg", "wie im Berliner Open-Data-Portal veröffentlicht"},
+		{"berlin_mss_2021", "berlin-lor/mss-2021-index-indicators-plr.csv", WideTable, "planungsraum", "PLR_ID",
+			"2020-12-31", "2021-01-01",
+			"EW→einwohner S1→mss_s1 S3→mss_s3 S4→mss_s4 D1→mss_d1 D3→mss_d3 D4→mss_d4",
+			"Monitoring Soziale Stadtentwicklung 2021", "wie im Berliner Open-Data-Portal veröffentlicht"},
 	}
 	if len(cat.Tables) != len(wantTables) {
 		t.Fatalf("%d tables, want %d", len(cat.Tables), len(wantTables))
@@ -697,7 +702,7 @@ func TestSyncDemoCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Inserted) != 23 || len(rep.GroupsAdded) != 4 {
+	if len(rep.Inserted) != 29 || len(rep.GroupsAdded) != 4 {
 		t.Errorf("demo sync: %+v", rep)
 	}
 	got, err := s.Catalogue(context.Background())
@@ -707,7 +712,7 @@ func TestSyncDemoCatalogue(t *testing.T) {
 	if !reflect.DeepEqual(got.Indicators, cat.Indicators) || !reflect.DeepEqual(got.Groups, cat.Groups) {
 		t.Errorf("demo catalogue read back differs:\n%+v\n%+v", got.Indicators, got.Groups)
 	}
-	if want := []string{"Demografie", "Kinder/Jugend/Familie", "Alter/Pflege", "Fläche/Siedlung"}; !slices.Equal(got.Categories, want) {
+	if want := []string{"Demografie", "Kinder/Jugend/Familie", "Arbeit/Armut", "Alter/Pflege", "Fläche/Siedlung"}; !slices.Equal(got.Categories, want) {
 		t.Errorf("categories %v, want %v", got.Categories, want)
 	}
 }

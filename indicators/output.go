@@ -93,6 +93,10 @@ type OutputConfig struct {
 //	                     global Moran's I of the values of a level
 //	GET /indicators/{key}/local?level=&period=&datetime=&weights=&k=&permutations=&seed=&alpha=&f=json|csv
 //	                     local Moran (LISA clusters) and Getis-Ord Gi*
+//	GET /indices         the composite indices in force
+//	GET /indices/{key}?period=&version=
+//	                     one index: definition, versions, method, classes
+//	                     with their intervals and counts, areas left out
 //
 // Withheld cells appear without value (and numerator and denominator),
 // with status "suppressed" and the reason.
@@ -108,6 +112,8 @@ func (s *Store) OutputRoutes(r chi.Router, cfg OutputConfig) {
 	r.Get("/areas/{level}/types", o.types)
 	r.Get("/indicators/{key}/autocorrelation", o.autocorrelation)
 	r.Get("/indicators/{key}/local", o.local)
+	r.Get("/indices", o.indicesList)
+	r.Get("/indices/{key}", o.index)
 }
 
 type outputs struct {

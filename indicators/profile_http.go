@@ -101,6 +101,8 @@ type profileEntry struct {
 	Kind     Kind     `json:"kind"`
 	Decimals int      `json:"decimals"`
 	profileCell
+	// Label names the value of a class indicator (an index's class).
+	Label *string `json:"label,omitempty"`
 	// Comparison holds the cells of the parent, Kreis, Land and Germany,
 	// null where the area has no such ancestor or it no cell.
 	Comparison map[string]*profileCell `json:"comparison"`
@@ -323,6 +325,11 @@ func (o *outputs) profileEntries(r *http.Request, args pgx.NamedArgs, ids []int6
 		e.Title, e.Unit, e.Category, e.Polarity, e.Kind, e.Decimals =
 			ind.Title, ind.Unit, ind.Category, ind.Polarity, ind.Kind, ind.Decimals
 		e.ChangeUnit = changeUnit(ind)
+		if labels := shownLabels(ind); labels != nil && e.Value != nil {
+			if l, ok := labels[string(*e.Value)]; ok {
+				e.Label = &l
+			}
+		}
 		for _, role := range append([]string{"parent"}, comparisonLevels...) {
 			e.Comparison[role] = nil
 			if id, ok := compared[role]; ok {

@@ -48,6 +48,8 @@ func (s *Store) Publish(ctx context.Context, tx pgx.Tx) error {
 //     the same area and period; a zero denominator leaves no value (status
 //     missing).
 //  6. Disclosure control (see suppress.go).
+//  7. Composite indices are computed from the published cells (see
+//     computeIndices); their indicators are not otherwise touched.
 //
 // Which parent version a child's cell belongs to (the "same day" rule): an
 // observation says nothing of its table's Gebietsstand beyond the area
@@ -77,6 +79,11 @@ func (s *Store) PublishScope(ctx context.Context, tx pgx.Tx, scope PublishScope)
 		return fmt.Errorf("publish cells: %w", err)
 	}
 	if err := p.run(ctx, scope); err != nil {
+		return fmt.Errorf("publish cells: %w", err)
+	}
+	// Composite indices are computed from the cells just published, in the
+	// same transaction and under the data version run bumped.
+	if _, err := s.computeIndices(ctx, tx); err != nil {
 		return fmt.Errorf("publish cells: %w", err)
 	}
 	if _, err := tx.Exec(ctx, sqlAnalyzeCells); err != nil {
@@ -312,7 +319,9 @@ SELECT i.key, i.kind, i.min_count, coalesce(i.combine::text, ''), coalesce(i.num
                  WHERE g.total = i.key
                     OR g.key IN (SELECT m.group_key FROM indicator_group_member m WHERE m.indicator = i.key)),
                 '{}')
-FROM indicator i ORDER BY i.key`
+FROM indicator i
+WHERE i.composite_index IS NULL
+ORDER BY i.key`
 
 func (p *publisher) loadCatalogue(ctx context.Context) error {
 	rows, err := p.tx.Query(ctx, sqlLoadIndicators)

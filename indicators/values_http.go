@@ -410,6 +410,21 @@ type valuesJSON struct {
 	buf        []byte
 	n          int
 	withCounts bool
+	// labels of a class indicator by the value as shown ("1": "hoch")
+	labels map[string]string
+}
+
+// shownLabels maps the values of a class indicator, as the outputs show
+// them, to their labels; nil for an indicator without labels.
+func shownLabels(ind Indicator) map[string]string {
+	if len(ind.Labels) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(ind.Labels))
+	for _, l := range ind.Labels {
+		m[string(appendPublished(nil, float64(l.Value), ind.Decimals))] = l.Label
+	}
+	return m
 }
 
 func (j *valuesJSON) start(w http.ResponseWriter) error {
@@ -418,6 +433,7 @@ func (j *valuesJSON) start(w http.ResponseWriter) error {
 		return fmt.Errorf("encode indicator %s: %w", j.ind.Key, err)
 	}
 	j.withCounts = j.ind.Kind == Rate
+	j.labels = shownLabels(j.ind)
 	w.Header().Set("Content-Type", outMediaJSON)
 	w.WriteHeader(http.StatusOK)
 	j.bw = bufio.NewWriterSize(w, 64<<10)
@@ -453,6 +469,14 @@ func (j *valuesJSON) row(v *valueRow) error {
 	} else {
 		b = append(b, "false"...)
 	}
+	if j.labels != nil {
+		b = append(b, `,"label":`...)
+		if l, ok := j.labels[string(v.shown[0])]; ok {
+			b = appendJSONString(b, l)
+		} else {
+			b = append(b, "null"...)
+		}
+	}
 	if j.withCounts {
 		b = append(b, `,"numerator":`...)
 		b = appendJSONBytes(b, v.shown[1])
@@ -481,18 +505,25 @@ type valuesTable struct {
 	tw     outTableWriter
 	cells  []string
 	counts bool
+	labels map[string]string
 }
 
 func (t *valuesTable) start(w http.ResponseWriter) error {
 	t.counts = t.ind.Kind == Rate
+	t.labels = shownLabels(t.ind)
 	cols := []outColumn{
 		{Title: "Schlüssel", Width: 14},
 		{Title: "Name", Width: 40},
 		{Title: valueTitle(t.ind.Unit), Numeric: true, Decimals: t.ind.Decimals, Width: 14},
+	}
+	if t.labels != nil {
+		cols = append(cols, outColumn{Title: "Bezeichnung", Width: 24})
+	}
+	cols = append(cols, []outColumn{
 		{Title: "Status", Width: 24},
 		{Title: "Sperrgrund", Width: 12},
 		{Title: "unvollständig", Width: 14},
-	}
+	}...)
 	if t.counts {
 		cols = append(cols,
 			outColumn{Title: "Zähler (" + t.ind.Numerator + ")", Numeric: true, Width: 16},
@@ -514,7 +545,11 @@ func (t *valuesTable) start(w http.ResponseWriter) error {
 
 func (t *valuesTable) row(v *valueRow) error {
 	c := t.cells[:0]
-	c = append(c, string(v.Code), string(v.Name), v.text(0), statusLabel(v.Status), suppressionLabel(v.Suppressed), yesNo(v.Incomplete))
+	c = append(c, string(v.Code), string(v.Name), v.text(0))
+	if t.labels != nil {
+		c = append(c, t.labels[v.text(0)])
+	}
+	c = append(c, statusLabel(v.Status), suppressionLabel(v.Suppressed), yesNo(v.Incomplete))
 	if t.counts {
 		c = append(c, v.text(1), v.text(2))
 	}

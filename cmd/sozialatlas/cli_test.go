@@ -78,7 +78,7 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("catalogue load: %v\n%s", err, out)
 	}
 	out, _, err = cli(t, url, "catalogue", "load", catalogue)
-	if err != nil || !strings.Contains(out, "catalogue unchanged (23 indicators)") {
+	if err != nil || !strings.Contains(out, "catalogue unchanged (29 indicators)") {
 		t.Errorf("catalogue load again: %v\n%s", err, out)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
@@ -87,6 +87,29 @@ func TestCommandLine(t *testing.T) {
 	}
 	if _, _, err = cli(t, url, "catalogue", "load", bad); err == nil || !strings.Contains(err.Error(), `indicator "x"`) {
 		t.Errorf("a bad catalogue: %v", err)
+	}
+
+	indices := filepath.Join(demo, "indices", "mss-2021.yaml")
+	out, _, err = cli(t, url, "index", "apply", indices)
+	if err != nil || out != "mss_status: version 1 (new version)\nmss_dynamik: version 1 (new version)\nmss_status_dynamik: version 1 (new version)\n" {
+		t.Errorf("index apply: %v\n%s", err, out)
+	}
+	out, _, err = cli(t, url, "index", "apply", indices)
+	if err != nil || !strings.HasPrefix(out, "mss_status: version 1 (unchanged)\n") {
+		t.Errorf("index apply again: %v\n%s", err, out)
+	}
+	out, _, err = cli(t, url, "index", "list")
+	if err != nil || !strings.Contains(out, "mss_status_dynamik  1") || !strings.Contains(out, "mss_status, mss_status_klasse") {
+		t.Errorf("index list: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(bad, []byte("indices:\n  - key: x\n    combine: product\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err = cli(t, url, "index", "apply", bad); err == nil || !strings.Contains(err.Error(), `index "x": combine: "product" is not sum or mean`) {
+		t.Errorf("a bad index file: %v", err)
+	}
+	if _, _, err = cli(t, url, "index", "frobnicate"); err == nil || exitCode(err) != 2 {
+		t.Errorf("index frobnicate: %v", err)
 	}
 
 	if _, _, err := cli(t, url, "frobnicate"); err == nil || exitCode(err) != 2 {

@@ -12,6 +12,7 @@
 //	sozialatlas import indicators FILE     import a statistical table
 //	sozialatlas import list | revert ID    list or undo imports
 //	sozialatlas catalogue load FILE        load the indicator catalogue
+//	sozialatlas index apply FILE | list | compute  composite indices (MSS)
 //	sozialatlas export [flags]             raw values of an indicator as CSV
 //	sozialatlas levels   [add NAME ...]    list or add levels
 //	sozialatlas demo     [--dir DIR]       load the demo atlas
@@ -72,6 +73,8 @@ commands:
   import list     list imports; 'import revert ID' undoes an indicator import
   export          print an indicator's raw values at a level as German CSV
   catalogue load  load an indicator catalogue (YAML) and republish
+  index apply     apply composite index definitions (YAML), versioned, and compute them
+  index list      list the index definitions in force; 'index compute' recomputes them
   levels          list levels; 'levels add NAME --title T --rank N' adds one
   demo            load the demo atlas from data/demo
   tiles seed      warm the vector tile cache of a running service (--level, --maxzoom, --indicators)
@@ -99,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return demoCmd(ctx, rest, stdout, stderr)
 	case "catalogue":
 		return catalogueCmd(ctx, rest, stdout, stderr)
+	case "index":
+		return indexCmd(ctx, rest, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, rest, stdout, stderr)
 	case "tiles":

@@ -160,8 +160,11 @@ func TestServeWithPrivateCluster(t *testing.T) {
 	if n := s.logged("demo areas imported"); n != 9 {
 		t.Errorf("first start imported %d demo area files, want 9", n)
 	}
-	if n := s.logged("demo indicators imported"); n != 3 {
-		t.Errorf("first start imported %d demo tables, want 3", n)
+	if n := s.logged("demo indicators imported"); n != 4 {
+		t.Errorf("first start imported %d demo tables, want 4", n)
+	}
+	if n := s.logged("demo indices applied"); n != 1 {
+		t.Errorf("first start applied %d index files, want 1", n)
 	}
 	if code, body := get(t, s.url+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz: %d %s", code, body)
@@ -182,7 +185,7 @@ func TestServeWithPrivateCluster(t *testing.T) {
 	start := time.Now()
 	s = startServer(t, dataDir, "--demo", "data/demo")
 	t.Logf("second start listened after %s", time.Since(start).Round(time.Millisecond))
-	if n := s.logged("demo areas imported") + s.logged("demo indicators imported"); n != 0 {
+	if n := s.logged("demo areas imported") + s.logged("demo indicators imported") + s.logged("demo indices applied"); n != 0 {
 		t.Errorf("second start imported %d demo files again", n)
 	}
 	if n := s.logged("migration applied"); n != 0 {

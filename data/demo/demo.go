@@ -24,8 +24,10 @@ type Manifest struct {
 	Changes []string `json:"changes"`
 	// Catalogue is the indicator catalogue, loaded after the areas.
 	Catalogue string `json:"catalogue"`
-	// Tables are imported last, by their mapping in the catalogue.
+	// Tables are imported after the catalogue, by their mapping in it.
 	Tables []TableStep `json:"tables"`
+	// Indices are files of composite index definitions, applied last.
+	Indices []string `json:"indices"`
 }
 
 // TableStep is one indicator table of the demo.
@@ -168,6 +170,19 @@ func Load(ctx context.Context, store *geo.Store, ind *indicators.Store, dir stri
 		log.Info("demo indicators imported", "table", step.Table, "observations", rep.Observations,
 			"created_areas", len(rep.CreatedAreas), "without_data", rep.WithoutData,
 			"seconds", fmt.Sprintf("%.2f", rep.Seconds))
+	}
+	for _, file := range m.Indices {
+		f, err := indicators.ReadIndexFile(filepath.Join(dir, file))
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		rep, err := ind.ApplyIndices(ctx, f)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if len(rep.New) > 0 {
+			log.Info("demo indices applied", "file", file, "new_versions", rep.New, "computed", len(rep.Computed))
+		}
 	}
 	return nil
 }
