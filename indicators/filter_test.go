@@ -89,11 +89,15 @@ func TestQueryables(t *testing.T) {
 		ids = append(ids, q.ID+":"+q.Type)
 	}
 	want := "code:string name:string parent:string parent_level:string valid_from:date valid_to:date area_km2:number geometry:geometry " +
-		"einwohner:number sgb2:number sgb2_quote:number"
+		"einwohner:number sgb2:number sgb2_quote:number " +
+		"einwohner_change:number einwohner_parent_diff:number einwohner_parent_ratio:number " +
+		"sgb2_change:number sgb2_parent_diff:number sgb2_parent_ratio:number " +
+		"sgb2_quote_change:number sgb2_quote_parent_diff:number sgb2_quote_parent_ratio:number"
 	if got := strings.Join(ids, " "); got != want || doc.Schema != "https://json-schema.org/draft/2020-12/schema" {
 		t.Errorf("queryables %s (%s), want %s", got, doc.Schema, want)
 	}
-	if p := doc.Properties["sgb2_quote"]; p.Type != "number" || doc.Properties["valid_from"].Format != "date" {
+	if p := doc.Properties["sgb2_quote"]; p.Type != "number" || doc.Properties["valid_from"].Format != "date" ||
+		doc.Properties["sgb2_quote_change"].Title != "SGB-II-Quote: Veränderung (Prozentpunkte)" {
 		t.Errorf("properties %+v", doc.Properties)
 	}
 }

@@ -33,6 +33,9 @@ func (j *join) Parameters() []oapif.Parameter {
 		{Name: "period", Description: "Reference date of the indicator values (e.g. 2022-12-31); " +
 			"default: each indicator's latest period with values at the collection's level.",
 			Schema: map[string]any{"type": "string", "format": "date"}},
+		{Name: "period2", Description: "Earlier reference date that the derived properties KEY_change " +
+			"(value in period minus value in period2) compare with.",
+			Schema: map[string]any{"type": "string", "format": "date"}},
 	}
 }
 
@@ -119,8 +122,8 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 	}
 	if list == "" {
 		// a filter on indicators reads period too (FilterColumns)
-		if period != nil && req.Query.Get("filter") == "" {
-			return nil, joinBad("period", "only with indicators or filter: name the indicators to join")
+		if period != nil && req.Query.Get("filter") == "" && req.Query.Get("sortby") == "" {
+			return nil, joinBad("period", "only with indicators, filter or sortby: name the indicators to join")
 		}
 		return nil, nil
 	}
@@ -129,14 +132,22 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 		return nil, fmt.Errorf("join indicators: %w", err)
 	}
 	props := &joinProperties{cells: map[int64][]joinCell{}}
+	var derivedNames []string
 	for _, key := range strings.Split(list, ",") {
 		key = strings.TrimSpace(key)
-		i := slices.IndexFunc(catalogue, func(ind Indicator) bool { return ind.Key == key })
+		i, kind := derivedOf(catalogue, key)
 		if i < 0 {
-			return nil, joinBad("indicators", "%q is not an indicator; /indicators lists them", key)
+			return nil, joinBad("indicators", "%q is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio); /indicators lists them", key)
 		}
-		if slices.Contains(props.keys, key) {
+		if slices.Contains(props.keys, key) || slices.Contains(derivedNames, key) {
 			return nil, joinBad("indicators", "%q is named twice", key)
+		}
+		if kind != "" {
+			if slices.Contains(req.Reserved, key) {
+				return nil, joinBad("indicators", "%q would add the property %q, which the features have already", key, key)
+			}
+			derivedNames = append(derivedNames, key)
+			continue
 		}
 		for _, name := range []string{key, key + "_status", key + "_suppressed"} {
 			if slices.Contains(req.Reserved, name) || slices.Contains(props.names, name) {
@@ -145,6 +156,18 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 			props.names = append(props.names, name)
 		}
 		props.keys = append(props.keys, key)
+	}
+	for _, name := range derivedNames {
+		if slices.Contains(props.names, name) {
+			return nil, joinBad("indicators", "%q is named twice", name)
+		}
+	}
+	props.names = append(props.names, derivedNames...)
+	if len(derivedNames) > 0 {
+		props.derived = derivedNames
+		if props.derivedValues, err = j.derivedValues(ctx, req, derivedNames); err != nil {
+			return nil, err
+		}
 	}
 
 	periods, err := j.periods(ctx, req, props.keys, period)
@@ -200,6 +223,9 @@ type joinProperties struct {
 	keys  []string
 	names []string
 	cells map[int64][]joinCell
+	// derived properties, after the indicators' (join_derived.go)
+	derived       []string
+	derivedValues map[int64][]*string
 }
 
 func (p *joinProperties) Names() []string { return p.names }
@@ -231,7 +257,55 @@ func (p *joinProperties) AppendJSON(dst []byte, id int64) []byte {
 		dst = append(dst, ':')
 		dst = appendJSONOptString(dst, c.suppressed)
 	}
+	dv := p.derivedValues[id]
+	for i, name := range p.derived {
+		dst = append(dst, ',')
+		dst = appendJSONString(dst, name)
+		dst = append(dst, ':')
+		var v *string
+		if dv != nil {
+			v = dv[i]
+		}
+		dst = appendJSONNumber(dst, v)
+	}
 	return dst
+}
+
+// AppendCells writes the same properties as cells of a German CSV table.
+func (p *joinProperties) AppendCells(dst []string, id int64) []string {
+	cs := p.cells[id]
+	for i := range p.keys {
+		var c joinCell
+		if cs != nil {
+			c = cs[i]
+		}
+		dst = append(dst, germanDecimal(c.value), c.status, deref(c.suppressed))
+	}
+	dv := p.derivedValues[id]
+	for i := range p.derived {
+		var v *string
+		if dv != nil {
+			v = dv[i]
+		}
+		dst = append(dst, germanDecimal(v))
+	}
+	return dst
+}
+
+// germanDecimal writes a published number with a decimal comma, "" for
+// none.
+func germanDecimal(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return strings.Replace(*s, ".", ",", 1)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // sqlQueryables are the indicators with values at a level, for filters.
@@ -248,12 +322,15 @@ func (j *join) Queryables(ctx context.Context, level string) ([]oapif.Queryable,
 	if err != nil {
 		return nil, fmt.Errorf("queryables of %s: %w", level, err)
 	}
-	var list []oapif.Queryable
+	var list, derived []oapif.Queryable
 	var q oapif.Queryable
 	var unit, description string
+	var keys []string
+	units := map[string]string{}
 	_, err = pgx.ForEachRow(rows, []any{&q.Name, &q.Title, &unit, &description}, func() error {
 		q.Type = cql2.TypeNumber
 		q.Description = description
+		keys, units[q.Name] = append(keys, q.Name), unit
 		if unit != "" {
 			q.Title += " (" + unit + ")"
 		}
@@ -262,6 +339,21 @@ func (j *join) Queryables(ctx context.Context, level string) ([]oapif.Queryable,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("queryables of %s: %w", level, err)
+	}
+	catalogue, err := j.store.Indicators(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("queryables of %s: %w", level, err)
+	}
+	for _, key := range keys {
+		if i, kind := derivedOf(catalogue, key); i >= 0 && kind == "" {
+			derived = append(derived, derivedQueryables(catalogue[i], units[key])...)
+		}
+	}
+	// An indicator whose key is a derived name of another is the indicator.
+	for _, d := range derived {
+		if !slices.Contains(keys, d.Name) {
+			list = append(list, d)
+		}
 	}
 	return list, nil
 }
@@ -276,10 +368,15 @@ LEFT JOIN (SELECT c.area_id, round((` + sqlShownValue + `)::numeric, @%[1]s_d::i
 
 // FilterColumns joins the named indicators' values in the period the
 // request asks for (period), or each one's latest at the level, as the
-// features show them with indicators=.
+// features show them with indicators=; and the derived properties
+// (join_derived.go) of the indicators.
 func (j *join) FilterColumns(ctx context.Context, req oapif.PropertyRequest, names []string) (oapif.FilterColumns, error) {
 	cols := oapif.FilterColumns{Exprs: map[string]string{}, Args: map[string]any{}}
 	period, err := joinPeriod(req)
+	if err != nil {
+		return cols, err
+	}
+	period2, err := joinPeriod2(req)
 	if err != nil {
 		return cols, err
 	}
@@ -287,22 +384,27 @@ func (j *join) FilterColumns(ctx context.Context, req oapif.PropertyRequest, nam
 	if err != nil {
 		return cols, fmt.Errorf("filter: %w", err)
 	}
-	periods, err := j.periods(ctx, req, names, period)
+	var bases []string
+	for _, name := range names {
+		if i, _ := derivedOf(catalogue, name); i >= 0 && !slices.Contains(bases, catalogue[i].Key) {
+			bases = append(bases, catalogue[i].Key)
+		}
+	}
+	periods, err := j.periods(ctx, req, bases, period)
 	if err != nil {
 		return cols, fmt.Errorf("filter: %w", err)
 	}
 	var joins strings.Builder
 	for n, name := range names {
-		i := slices.IndexFunc(catalogue, func(ind Indicator) bool { return ind.Key == name })
+		i, kind := derivedOf(catalogue, name)
 		if i < 0 {
 			continue
 		}
-		alias := fmt.Sprintf("q_%d", n+1)
-		fmt.Fprintf(&joins, sqlFilterJoin, alias)
-		cols.Exprs[name] = alias + ".v"
-		cols.Args[alias+"_k"] = name
-		cols.Args[alias+"_p"] = periods[name]
-		cols.Args[alias+"_d"] = catalogue[i].Decimals
+		if kind == derivedChange && period2 == nil {
+			return cols, joinBad("period2", "%s compares period with period2: give period2 (e.g. 2018-12-31)", name)
+		}
+		cols.Exprs[name] = derivedColumn(&joins, cols, fmt.Sprintf("q_%d", n+1), catalogue[i], kind,
+			periods[catalogue[i].Key], period2)
 	}
 	cols.Joins = joins.String()
 	return cols, nil

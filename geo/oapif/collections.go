@@ -151,6 +151,8 @@ func (h *Handler) collectionOf(r *http.Request, l geo.LevelSummary) collection {
 				Title: "the properties filters may use"},
 			// the relation GDAL up to 3.6 looks for
 			{Href: href + "/queryables", Rel: "queryables", Type: mediaJSON, Title: "the properties filters may use"},
+			{Href: href + "/sortables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/sortables", Type: mediaSchema,
+				Title: "the properties sortby may use"},
 		},
 	}
 	if h.cfg.CollectionLinks != nil {

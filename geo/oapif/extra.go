@@ -51,6 +51,10 @@ type Properties interface {
 	// AppendJSON appends the properties of area version id to dst as JSON
 	// object members, each preceded by a comma: `,"a":1,"a_status":"…"`.
 	AppendJSON(dst []byte, id int64) []byte
+	// AppendCells appends the properties of area version id to dst as the
+	// cells of a German CSV table, in the order of Names: numbers with a
+	// decimal comma, "" for null.
+	AppendCells(dst []string, id int64) []string
 }
 
 // Parameter is a query parameter of a PropertySource.

@@ -160,7 +160,7 @@ func TestExtraProperties(t *testing.T) {
 		{"/collections/kreis/items?tag=bad", 400, `query parameter tag: "bad" is no tag`},
 		{"/collections/kreis/items/01002?tag=bad", 400, `query parameter tag: "bad" is no tag`},
 		{"/collections/kreis/items?tag=a&tag=b", 400, `query parameter tag: given 2 times; give it once`},
-		{"/collections/kreis/items?tga=a", 400, `query parameter "tga": unknown; this resource takes bbox, bbox-crs, crs, datetime, f, filter, filter-crs, filter-lang, limit, offset, precision, simplify, tag`},
+		{"/collections/kreis/items?tga=a", 400, `query parameter "tga": unknown; this resource takes bbox, bbox-crs, crs, datetime, f, filter, filter-crs, filter-lang, limit, offset, precision, simplify, sortby, tag`},
 		{"/collections/kreis/items?tag=code", 500, `The server could not answer this request; the request id identifies it in the server's log.`},
 	} {
 		var p web.Problem
@@ -202,4 +202,8 @@ type clashSource struct{}
 func (clashSource) Parameters() []Parameter { return []Parameter{{Name: "limit"}} }
 func (clashSource) Properties(context.Context, PropertyRequest) (Properties, error) {
 	return nil, nil
+}
+
+func (p tagProps) AppendCells(dst []string, id int64) []string {
+	return append(dst, strconv.FormatInt(id, 10), p.tag)
 }

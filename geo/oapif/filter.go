@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -94,40 +95,35 @@ func (r resolver) Property(name string) (string, cql2.Type, error) {
 	return "", 0, &cql2.UnknownPropertyError{Name: name}
 }
 
-// filter reads filter, filter-lang and filter-crs into a condition on the
-// level's area versions, nil without a filter. A bad filter is a
-// *paramError (400).
-func (h *Handler) filter(ctx context.Context, req PropertyRequest) (*geo.Filter, error) {
+// selection reads filter, filter-lang, filter-crs and sortby into a
+// condition on and an order of the level's area versions, nil with
+// neither. A bad filter or sort key is a *paramError (400).
+func (h *Handler) selection(ctx context.Context, req PropertyRequest) (*geo.Filter, error) {
 	q := req.Query
-	text, lang := q.Get("filter"), q.Get("filter-lang")
-	if c := q.Get("filter-crs"); c != "" && c != supportedCRS[0].URI() {
-		return nil, badParam("filter-crs", "%q is not supported; filters are in %s (longitude, latitude)", c, supportedCRS[0].URI())
-	}
-	if text == "" {
-		if lang != "" {
-			return nil, badParam("filter-lang", "only with filter")
-		}
-		return nil, nil
-	}
-	var e cql2.Expr
-	var err error
-	switch lang {
-	case "", langText, langLegacyText:
-		e, err = cql2.ParseText(text) // within cql2's default limits; beyond them a 400
-	case langJSON:
-		e, err = cql2.ParseJSON([]byte(text))
-	default:
-		return nil, badParam("filter-lang", "%q is not %s or %s", lang, langText, langJSON)
-	}
+	e, err := parseFilter(q)
 	if err != nil {
-		return nil, badParam("filter", "%s", strings.TrimPrefix(err.Error(), "filter: "))
+		return nil, err
+	}
+	keys, err := parseSortby(q.Get("sortby"))
+	if err != nil {
+		return nil, err
+	}
+	if e == nil && keys == nil {
+		return nil, nil
 	}
 
 	r := resolver{extra: map[string]string{}, types: map[string]cql2.Type{}}
 	var foreign []string
-	for _, name := range cql2.Properties(e) {
-		if !isBaseQueryable(name) {
-			foreign = append(foreign, name)
+	if e != nil {
+		for _, name := range cql2.Properties(e) {
+			if !isBaseQueryable(name) {
+				foreign = append(foreign, name)
+			}
+		}
+	}
+	for _, k := range keys {
+		if !isBaseQueryable(k.name) && !slices.Contains(foreign, k.name) {
+			foreign = append(foreign, k.name)
 		}
 	}
 	var joins string
@@ -158,21 +154,102 @@ func (h *Handler) filter(ctx context.Context, req PropertyRequest) (*geo.Filter,
 			joins, joinArgs, r.extra = cols.Joins, cols.Args, cols.Exprs
 		}
 	}
-	where, args, err := cql2.CompileNamed(e, r, "f_")
-	var unknown *cql2.UnknownPropertyError
-	var typeErr *cql2.TypeError
-	switch {
-	case errors.As(err, &unknown):
-		return nil, badParam("filter", "%q is not a queryable of %s; /collections/%s/queryables lists them", unknown.Name, req.Level, req.Level)
-	case errors.As(err, &typeErr):
-		return nil, badParam("filter", "%s", strings.TrimPrefix(typeErr.Error(), "filter: "))
-	case err != nil:
-		return nil, err
+	f := &geo.Filter{Joins: joins, Args: map[string]any{}}
+	if e != nil {
+		where, args, err := cql2.CompileNamed(e, r, "f_")
+		var unknown *cql2.UnknownPropertyError
+		var typeErr *cql2.TypeError
+		switch {
+		case errors.As(err, &unknown):
+			return nil, badParam("filter", "%q is not a queryable of %s; /collections/%s/queryables lists them", unknown.Name, req.Level, req.Level)
+		case errors.As(err, &typeErr):
+			return nil, badParam("filter", "%s", strings.TrimPrefix(typeErr.Error(), "filter: "))
+		case err != nil:
+			return nil, err
+		}
+		f.Where, f.Args = where, args
+	}
+	for _, k := range keys {
+		sql, typ, err := r.Property(k.name)
+		if err != nil || typ == cql2.TypeGeometry {
+			return nil, badParam("sortby", "%q is not a sortable of %s; /collections/%s/sortables lists them", k.name, req.Level, req.Level)
+		}
+		f.Order = append(f.Order, geo.OrderBy{Expr: sql, Desc: k.desc})
 	}
 	for k, v := range joinArgs {
-		args[k] = v
+		f.Args[k] = v
 	}
-	return &geo.Filter{Joins: joins, Where: where, Args: args}, nil
+	return f, nil
+}
+
+// parseFilter reads filter, filter-lang and filter-crs; nil without a
+// filter.
+func parseFilter(q url.Values) (cql2.Expr, error) {
+	text, lang := q.Get("filter"), q.Get("filter-lang")
+	if c := q.Get("filter-crs"); c != "" && c != supportedCRS[0].URI() {
+		return nil, badParam("filter-crs", "%q is not supported; filters are in %s (longitude, latitude)", c, supportedCRS[0].URI())
+	}
+	if text == "" {
+		if lang != "" {
+			return nil, badParam("filter-lang", "only with filter")
+		}
+		return nil, nil
+	}
+	var e cql2.Expr
+	var err error
+	switch lang {
+	case "", langText, langLegacyText:
+		e, err = cql2.ParseText(text) // within cql2's default limits; beyond them a 400
+	case langJSON:
+		e, err = cql2.ParseJSON([]byte(text))
+	default:
+		return nil, badParam("filter-lang", "%q is not %s or %s", lang, langText, langJSON)
+	}
+	if err != nil {
+		return nil, badParam("filter", "%s", strings.TrimPrefix(err.Error(), "filter: "))
+	}
+	return e, nil
+}
+
+// sortKey is one key of sortby.
+type sortKey struct {
+	name string
+	desc bool
+}
+
+// maxSortKeys bounds sortby; every key is a join and a sort column.
+const maxSortKeys = 8
+
+// parseSortby reads sortby as the OGC API draft "Sorting" (and OGC API –
+// Records) write it: comma-separated property names, each optionally
+// prefixed with + (ascending, the default) or - (descending). A "+" that
+// arrives unescaped in a query string reads as a space, so a leading space
+// counts as "+".
+func parseSortby(v string) ([]sortKey, error) {
+	if v == "" {
+		return nil, nil
+	}
+	var keys []sortKey
+	for i, part := range strings.Split(v, ",") {
+		k := sortKey{name: strings.TrimLeft(part, " ")}
+		switch {
+		case strings.HasPrefix(k.name, "-"):
+			k.name, k.desc = k.name[1:], true
+		case strings.HasPrefix(k.name, "+"):
+			k.name = k.name[1:]
+		}
+		if k.name == "" || strings.ContainsAny(k.name, " +-") {
+			return nil, badParam("sortby", "key %d (%q) is not a property name with an optional + or -", i+1, part)
+		}
+		if slices.ContainsFunc(keys, func(o sortKey) bool { return o.name == k.name }) {
+			return nil, badParam("sortby", "%q is named twice", k.name)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) > maxSortKeys {
+		return nil, badParam("sortby", "%d keys; at most %d", len(keys), maxSortKeys)
+	}
+	return keys, nil
 }
 
 // queryablesDoc is /collections/{level}/queryables: a JSON Schema of the
@@ -198,6 +275,18 @@ type legacyQ struct {
 const mediaSchema = "application/schema+json"
 
 func (h *Handler) queryables(w http.ResponseWriter, r *http.Request) {
+	h.propertySchema(w, r, "queryables", "Eigenschaften für Filter (filter, CQL2 Text oder JSON); "+
+		"ein gesperrter Wert erfüllt keine Bedingung.")
+}
+
+// sortables is /collections/{level}/sortables: the queryables sortby may
+// use, every one but the geometry.
+func (h *Handler) sortables(w http.ResponseWriter, r *http.Request) {
+	h.propertySchema(w, r, "sortables", "Eigenschaften für die Sortierung (sortby, z. B. -dichte,name); "+
+		"Gebiete ohne Wert oder mit gesperrtem Wert stehen am Ende.")
+}
+
+func (h *Handler) propertySchema(w http.ResponseWriter, r *http.Request, what, description string) {
 	if err := h.checkParams(r.URL.Query(), paramsPlain); err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
@@ -223,15 +312,17 @@ func (h *Handler) queryables(w http.ResponseWriter, r *http.Request) {
 		list = append(list, qs...)
 	}
 	doc := queryablesDoc{
-		Schema:     "https://json-schema.org/draft/2020-12/schema",
-		ID:         h.root(r) + "/collections/" + l.Name + "/queryables",
-		Type:       "object",
-		Title:      l.Title,
-		Properties: map[string]any{},
-		Description: "Eigenschaften für Filter (filter, CQL2 Text oder JSON); " +
-			"ein gesperrter Wert erfüllt keine Bedingung.",
+		Schema:      "https://json-schema.org/draft/2020-12/schema",
+		ID:          h.root(r) + "/collections/" + l.Name + "/" + what,
+		Type:        "object",
+		Title:       l.Title,
+		Properties:  map[string]any{},
+		Description: description,
 	}
 	for _, q := range list {
+		if what == "sortables" && q.Type == cql2.TypeGeometry {
+			continue
+		}
 		p := map[string]any{"title": q.Title}
 		if q.Description != "" {
 			p["description"] = q.Description

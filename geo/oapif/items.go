@@ -88,7 +88,8 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 		web.BadRequest(w, r, err.Error())
 		return
 	}
-	if format(w, r, mediaGeoJSON, mediaJSON) == "" {
+	mt := format(w, r, mediaGeoJSON, mediaJSON, mediaCSV)
+	if mt == "" {
 		return
 	}
 	l, ok := h.level(w, r)
@@ -100,13 +101,17 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 		h.failExtra(w, r, err)
 		return
 	}
-	filter, err := h.filter(r.Context(), PropertyRequest{Level: l.Name, Period: p.period, Query: q, Reserved: baseProperties})
+	filter, err := h.selection(r.Context(), PropertyRequest{Level: l.Name, Period: p.period, Query: q, Reserved: baseProperties})
 	if err != nil {
 		h.failExtra(w, r, err)
 		return
 	}
 	query := geo.ItemsQuery{Level: l.Name, BBox: p.bbox, Period: p.period,
 		Limit: p.limit, Offset: p.offset, Geometry: p.geom, Filter: filter}
+	if mt == mediaCSV {
+		h.itemsCSV(w, r, query, extra)
+		return
+	}
 	now := time.Now().UTC().Format(time.RFC3339)
 
 	var bw *bufio.Writer
@@ -140,23 +145,28 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 		returned++
 		return writeFeature(bw, f, extra, nil)
 	}
-	err = h.store.Items(r.Context(), query, start, each)
-	if err != nil {
-		if bw == nil {
-			h.fail(w, r, err)
-			return
-		}
-		// The answer is under way: log and cut it off so the client
-		// cannot take a truncated collection for a complete one.
-		h.log.ErrorContext(r.Context(), "items aborted",
-			"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())
-		panic(http.ErrAbortHandler)
+	if err := h.store.Items(r.Context(), query, start, each); err != nil {
+		h.itemsFailed(w, r, bw != nil, err)
+		return
 	}
 	_, _ = bw.WriteString("]}\n")
 	if err := bw.Flush(); err != nil {
 		h.log.InfoContext(r.Context(), "items not delivered",
 			"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())
 	}
+}
+
+// itemsFailed answers an error of Items. Once the answer is under way it
+// is logged and the response cut off, so the client cannot take a
+// truncated collection for a complete one.
+func (h *Handler) itemsFailed(w http.ResponseWriter, r *http.Request, started bool, err error) {
+	if !started {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.ErrorContext(r.Context(), "items aborted",
+		"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())
+	panic(http.ErrAbortHandler)
 }
 
 // itemsLinks: self and the collection (GeoJSON is the only representation,

@@ -104,6 +104,7 @@ func (h *Handler) Routes(r chi.Router) {
 	r.Get("/collections/{level}", h.collection)
 	r.Get("/collections/{level}/items", h.items)
 	r.Get("/collections/{level}/queryables", h.queryables)
+	r.Get("/collections/{level}/sortables", h.sortables)
 	r.Get("/collections/{level}/items/{code}", h.item)
 	r.Get("/areas/{level}/{code}", h.area)
 }
@@ -114,6 +115,7 @@ const (
 	mediaGeoJSON = "application/geo+json"
 	mediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
 	mediaHTML    = "text/html"
+	mediaCSV     = "text/csv"
 )
 
 // root returns the absolute URL of the API's root, without trailing slash:

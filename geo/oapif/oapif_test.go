@@ -282,9 +282,9 @@ func TestProblems(t *testing.T) {
 		{"/collections/kreis/items?datetime=2021-01-01/x", 400, `query parameter datetime: "2021-01-01/x" is not an interval of dates or date-times (start/end, '..' for open)`},
 		{"/collections/kreis/items?precision=16", 400, `query parameter precision: "16" is not a whole number from 0 to 15 (decimal digits of coordinates)`},
 		{"/collections/kreis/items?simplify=-1", 400, `query parameter simplify: "-1" is not a number of metres from 0 to 100000`},
-		{"/collections/kreis/items?lmit=10", 400, `query parameter "lmit": unknown; this resource takes bbox, bbox-crs, crs, datetime, f, filter, filter-crs, filter-lang, limit, offset, precision, simplify`},
+		{"/collections/kreis/items?lmit=10", 400, `query parameter "lmit": unknown; this resource takes bbox, bbox-crs, crs, datetime, f, filter, filter-crs, filter-lang, limit, offset, precision, simplify, sortby`},
 		{"/collections/kreis/items?limit=1&limit=2", 400, `query parameter limit: given 2 times; give it once`},
-		{"/collections/kreis/items?f=xml", 400, `query parameter f: "xml" is not a format of this resource; use json`},
+		{"/collections/kreis/items?f=xml", 400, `query parameter f: "xml" is not a format of this resource; use json or csv`},
 		{"/collections?bbox=1,2,3,4", 400, `query parameter "bbox": unknown; this resource takes f`},
 	}
 	for _, tt := range tests {

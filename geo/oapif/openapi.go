@@ -63,11 +63,16 @@ func (h *Handler) openAPI(r *http.Request, levels []geo.Level) obj {
 			"The area versions of "+l.Name+" valid today, or in the period given by datetime, by code.",
 			append([]any{ref("parameters/bbox"), ref("parameters/bbox-crs"), ref("parameters/crs"), ref("parameters/datetime"),
 				ref("parameters/filter"), ref("parameters/filter-lang"), ref("parameters/filter-crs"),
-				ref("parameters/limit"), ref("parameters/offset"), ref("parameters/precision"), ref("parameters/simplify"), ref("parameters/f")},
+				ref("parameters/sortby"), ref("parameters/limit"), ref("parameters/offset"), ref("parameters/precision"),
+				ref("parameters/simplify"), ref("parameters/f_csv")},
 				extra...),
-			resp200Crs(obj{mediaGeoJSON: obj{"schema": ref("schemas/featureCollectionGeoJSON")}}), tag)}
+			resp200Crs(obj{mediaGeoJSON: obj{"schema": ref("schemas/featureCollectionGeoJSON")},
+				mediaCSV: obj{"schema": obj{"type": "string"}}}), tag)}
 		paths[base+"/queryables"] = obj{"get": op("getQueryables_"+l.Name, l.Title+": queryables",
 			"The properties filters on "+l.Name+" may use, as a JSON Schema: the features' own and every indicator with values at the level.",
+			[]any{ref("parameters/f")}, resp200(obj{mediaSchema: obj{"schema": obj{"type": "object"}}, mediaJSON: obj{"schema": obj{"type": "object"}}}), tag)}
+		paths[base+"/sortables"] = obj{"get": op("getSortables_"+l.Name, l.Title+": sortables",
+			"The properties sortby on "+l.Name+" may use, as a JSON Schema: the queryables without the geometry.",
 			[]any{ref("parameters/f")}, resp200(obj{mediaSchema: obj{"schema": obj{"type": "object"}}, mediaJSON: obj{"schema": obj{"type": "object"}}}), tag)}
 		paths[base+"/items/{featureId}"] = obj{"get": op("getFeature_"+l.Name, l.Title+": one feature",
 			"The version of one area valid today, or the latest valid in the period given by datetime.",
@@ -137,6 +142,12 @@ func (h *Handler) parameters() obj {
 		"f_html": obj{"name": "f", "in": "query", "required": false, "style": "form", "explode": false,
 			"description": "Format of the response; without it the Accept header decides.",
 			"schema":      obj{"type": "string", "enum": []string{"json", "html"}}},
+		"f_csv": obj{"name": "f", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Format of the response: json (GeoJSON) or csv (the properties without geometry, ';' and decimal comma, UTF-8 with BOM); without it the Accept header decides.",
+			"schema":      obj{"type": "string", "enum": []string{"json", "csv"}}},
+		"sortby": obj{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Order of the features: comma-separated sortables (/collections/{level}/sortables), each with an optional + (ascending, default) or - (descending), e.g. -dichte,name. Areas without a value (or with a withheld one) come last; code breaks ties.",
+			"schema":      obj{"type": "array", "items": obj{"type": "string", "pattern": "^[+-]?[a-z][a-z0-9_]*$"}}},
 		"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
 			"description": "Only features whose geometry intersects the box: minx,miny,maxx,maxy (or 6 numbers with heights) in the CRS of bbox-crs. Features without geometry never match.",
 			"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},

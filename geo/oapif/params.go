@@ -30,7 +30,7 @@ func badParam(param, format string, args ...any) error {
 // Query parameters of each resource. "f" is everywhere.
 var (
 	paramsPlain = []string{"f"}
-	paramsItems = []string{"bbox", "bbox-crs", "crs", "datetime", "f", "filter", "filter-crs", "filter-lang", "limit", "offset", "precision", "simplify"}
+	paramsItems = []string{"bbox", "bbox-crs", "crs", "datetime", "f", "filter", "filter-crs", "filter-lang", "limit", "offset", "precision", "simplify", "sortby"}
 	paramsItem  = []string{"crs", "datetime", "f", "precision", "simplify"}
 	paramsArea  = []string{"datetime", "f"}
 )
@@ -68,10 +68,15 @@ func format(w http.ResponseWriter, r *http.Request, offers ...string) string {
 		return offers[0]
 	case f == "html" && slices.Contains(offers, mediaHTML):
 		return mediaHTML
+	case f == "csv" && slices.Contains(offers, mediaCSV):
+		return mediaCSV
 	}
 	allowed := "json"
 	if slices.Contains(offers, mediaHTML) {
 		allowed = "json or html"
+	}
+	if slices.Contains(offers, mediaCSV) {
+		allowed = "json or csv"
 	}
 	web.BadRequest(w, r, badParam("f", "%q is not a format of this resource; use %s", f, allowed).Error())
 	return ""

@@ -1,0 +1,169 @@
+package indicators
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sozialatlas/sozialatlas/geo/cql2"
+	"github.com/sozialatlas/sozialatlas/geo/oapif"
+)
+
+// Derived properties of an indicator KEY, usable in filters, sortby and
+// indicators=: its change from period2 to period (KEY_change), and its
+// difference from and ratio to the same indicator of the area's parent in
+// the same period (KEY_parent_diff, KEY_parent_ratio). Each is computed
+// from the values as published — rounded to the indicator's decimals,
+// NULL where either side is withheld or missing — so that it shows
+// nothing a reader could not subtract or divide from published figures,
+// and a withheld value makes no derived value match a condition.
+const (
+	derivedChange      = "change"
+	derivedParentDiff  = "parent_diff"
+	derivedParentRatio = "parent_ratio"
+)
+
+var derivedKinds = []string{derivedChange, derivedParentDiff, derivedParentRatio}
+
+// ratioDecimals rounds parent ratios: 1.2345 is finer than any published
+// figure a reader would compare.
+const ratioDecimals = 4
+
+// derivedOf splits name into an indicator of the catalogue and a derived
+// kind ("" for the indicator itself); i < 0 when name is neither. An
+// indicator whose key looks like a derived name is itself first.
+func derivedOf(catalogue []Indicator, name string) (i int, kind string) {
+	if i = slices.IndexFunc(catalogue, func(ind Indicator) bool { return ind.Key == name }); i >= 0 {
+		return i, ""
+	}
+	for _, k := range derivedKinds {
+		if base, ok := strings.CutSuffix(name, "_"+k); ok {
+			if i = slices.IndexFunc(catalogue, func(ind Indicator) bool { return ind.Key == base }); i >= 0 {
+				return i, k
+			}
+		}
+	}
+	return -1, ""
+}
+
+// derivedQueryables are the derived properties of ind, for the queryables.
+func derivedQueryables(ind Indicator, unit string) []oapif.Queryable {
+	diffUnit := unit
+	if ind.Kind == Rate && unit == "%" {
+		diffUnit = "Prozentpunkte"
+	}
+	suffix := ""
+	if diffUnit != "" {
+		suffix = " (" + diffUnit + ")"
+	}
+	return []oapif.Queryable{
+		{Name: ind.Key + "_" + derivedChange, Type: cql2.TypeNumber,
+			Title: ind.Title + ": Veränderung" + suffix,
+			Description: "Wert in period minus Wert in period2 (period2 ist anzugeben), " +
+				"aus den veröffentlichten Werten; leer, wo einer fehlt oder gesperrt ist."},
+		{Name: ind.Key + "_" + derivedParentDiff, Type: cql2.TypeNumber,
+			Title:       ind.Title + ": Abstand zum übergeordneten Gebiet" + suffix,
+			Description: "Wert minus Wert des übergeordneten Gebiets im selben Zeitraum."},
+		{Name: ind.Key + "_" + derivedParentRatio, Type: cql2.TypeNumber,
+			Title:       ind.Title + ": Verhältnis zum übergeordneten Gebiet",
+			Description: "Wert geteilt durch den Wert des übergeordneten Gebiets im selben Zeitraum (1 = gleich)."},
+	}
+}
+
+// sqlFilterParentJoin makes the published value of the parent of each area
+// version a (the parent's latest version with a cell in the period) a
+// column v of alias %[1]s.
+const sqlFilterParentJoin = `
+LEFT JOIN (SELECT DISTINCT ON (p.level, p.code) p.level, p.code,
+		round((` + sqlShownValue + `)::numeric, @%[1]s_d::integer) AS v
+	FROM published_cell c JOIN area p ON p.id = c.area_id
+	WHERE c.indicator = @%[1]s_k AND c.period = @%[1]s_p::date
+	ORDER BY p.level, p.code, p.valid_from DESC NULLS LAST) %[1]s
+	ON %[1]s.level = a.parent_level AND %[1]s.code = a.parent_code`
+
+// joinPeriod2 reads period2, nil without one.
+func joinPeriod2(req oapif.PropertyRequest) (*time.Time, error) {
+	v := req.Query.Get("period2")
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return nil, joinBad("period2", "%q is not a date (2018-12-31)", v)
+	}
+	return &t, nil
+}
+
+// derivedColumn adds the joins and arguments of one property to cols under
+// alias and returns its SQL expression.
+func derivedColumn(joins *strings.Builder, cols oapif.FilterColumns, alias string, ind Indicator, kind string,
+	period, period2 *time.Time) string {
+	value := func(a string, p *time.Time) {
+		fmt.Fprintf(joins, sqlFilterJoin, a)
+		cols.Args[a+"_k"], cols.Args[a+"_p"], cols.Args[a+"_d"] = ind.Key, p, ind.Decimals
+	}
+	value(alias, period)
+	switch kind {
+	case derivedChange:
+		value(alias+"_b", period2)
+		return fmt.Sprintf("(%[1]s.v - %[1]s_b.v)", alias)
+	case derivedParentDiff, derivedParentRatio:
+		fmt.Fprintf(joins, sqlFilterParentJoin, alias+"_p")
+		cols.Args[alias+"_p_k"], cols.Args[alias+"_p_p"], cols.Args[alias+"_p_d"] = ind.Key, period, ind.Decimals
+		if kind == derivedParentDiff {
+			return fmt.Sprintf("(%[1]s.v - %[1]s_p.v)", alias)
+		}
+		return fmt.Sprintf("round(%[1]s.v / nullif(%[1]s_p.v, 0), %[2]d)", alias, ratioDecimals)
+	}
+	return alias + ".v"
+}
+
+// sqlDerivedValues reads derived properties of the response's area
+// versions: %s are the expressions, then the joins.
+const sqlDerivedValues = `SELECT a.id%s
+FROM area a %s
+WHERE a.level = @level AND ` + sqlJoinVersions
+
+// derivedValues reads the derived properties names of every area version
+// of the response, as text of numerics, by area version.
+func (j *join) derivedValues(ctx context.Context, req oapif.PropertyRequest, names []string) (map[int64][]*string, error) {
+	cols, err := j.FilterColumns(ctx, req, names)
+	if err != nil {
+		return nil, err
+	}
+	var exprs strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&exprs, ", (%s)::text", cols.Exprs[n])
+	}
+	args := versionArgs(req)
+	for k, v := range cols.Args {
+		args[k] = v
+	}
+	rows, err := j.store.pool.Query(ctx, fmt.Sprintf(sqlDerivedValues, exprs.String(), cols.Joins), pgx.QueryExecModeExec, args)
+	if err != nil {
+		return nil, fmt.Errorf("derived properties: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]*string{}
+	dest := make([]any, 1+len(names))
+	var id int64
+	dest[0] = &id
+	for rows.Next() {
+		vs := make([]*string, len(names))
+		for i := range vs {
+			dest[i+1] = &vs[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("derived properties: %w", err)
+		}
+		out[id] = vs
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("derived properties: %w", err)
+	}
+	return out, nil
+}
