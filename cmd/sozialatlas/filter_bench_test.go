@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // benchFilter is a planner's question over all Gemeinden: two indicators
@@ -36,7 +38,7 @@ ORDER BY a.code`
 // over the same rows, interleaved, and reports both medians and their
 // ratio.
 func BenchmarkFilterGemeinden(b *testing.B) {
-	pool := demoDB(b)
+	pool := servingPoolOf(b, demoDB(b))
 	srv := httptest.NewServer(newRouterOn(pool, serveFlags{maxLimit: 20000}, slog.New(slog.DiscardHandler)))
 	defer srv.Close()
 	ctx := context.Background()
@@ -79,4 +81,15 @@ func BenchmarkFilterGemeinden(b *testing.B) {
 	b.ReportMetric(float64(api.Microseconds())/1000, "p50_ms")
 	b.ReportMetric(float64(floor.Microseconds())/1000, "floor_ms")
 	b.ReportMetric(float64(api)/float64(floor), "x_floor")
+}
+
+// servingPoolOf opens a pool on the database of pool with the settings
+// the service answers requests with (servingConfig).
+func servingPoolOf(b *testing.B, pool *pgxpool.Pool) *pgxpool.Pool {
+	p, err := pgxpool.NewWithConfig(context.Background(), servingConfig(pool.Config(), 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(p.Close)
+	return p
 }
