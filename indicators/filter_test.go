@@ -90,9 +90,9 @@ func TestQueryables(t *testing.T) {
 	}
 	want := "code:string name:string parent:string parent_level:string valid_from:date valid_to:date area_km2:number geometry:geometry " +
 		"einwohner:number sgb2:number sgb2_quote:number " +
-		"einwohner_change:number einwohner_parent_diff:number einwohner_parent_ratio:number " +
-		"sgb2_change:number sgb2_parent_diff:number sgb2_parent_ratio:number " +
-		"sgb2_quote_change:number sgb2_quote_parent_diff:number sgb2_quote_parent_ratio:number"
+		"einwohner_change:number einwohner_parent_diff:number einwohner_parent_ratio:number einwohner_lisa:string " +
+		"sgb2_change:number sgb2_parent_diff:number sgb2_parent_ratio:number sgb2_lisa:string " +
+		"sgb2_quote_change:number sgb2_quote_parent_diff:number sgb2_quote_parent_ratio:number sgb2_quote_lisa:string"
 	if got := strings.Join(ids, " "); got != want || doc.Schema != "https://json-schema.org/draft/2020-12/schema" {
 		t.Errorf("queryables %s (%s), want %s", got, doc.Schema, want)
 	}

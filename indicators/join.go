@@ -137,7 +137,7 @@ func (j *join) Properties(ctx context.Context, req oapif.PropertyRequest) (oapif
 		key = strings.TrimSpace(key)
 		i, kind := derivedOf(catalogue, key)
 		if i < 0 {
-			return nil, joinBad("indicators", "%q is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio); /indicators lists them", key)
+			return nil, joinBad("indicators", "%q is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio, KEY_lisa); /indicators lists them", key)
 		}
 		if slices.Contains(props.keys, key) || slices.Contains(derivedNames, key) {
 			return nil, joinBad("indicators", "%q is named twice", key)
@@ -266,7 +266,11 @@ func (p *joinProperties) AppendJSON(dst []byte, id int64) []byte {
 		if dv != nil {
 			v = dv[i]
 		}
-		dst = appendJSONNumber(dst, v)
+		if strings.HasSuffix(name, "_"+derivedLISA) {
+			dst = appendJSONOptString(dst, v)
+		} else {
+			dst = appendJSONNumber(dst, v)
+		}
 	}
 	return dst
 }
@@ -282,12 +286,16 @@ func (p *joinProperties) AppendCells(dst []string, id int64) []string {
 		dst = append(dst, germanDecimal(c.value), c.status, deref(c.suppressed))
 	}
 	dv := p.derivedValues[id]
-	for i := range p.derived {
+	for i, name := range p.derived {
 		var v *string
 		if dv != nil {
 			v = dv[i]
 		}
-		dst = append(dst, germanDecimal(v))
+		if strings.HasSuffix(name, "_"+derivedLISA) {
+			dst = append(dst, deref(v))
+		} else {
+			dst = append(dst, germanDecimal(v))
+		}
 	}
 	return dst
 }
@@ -402,6 +410,14 @@ func (j *join) FilterColumns(ctx context.Context, req oapif.PropertyRequest, nam
 		}
 		if kind == derivedChange && period2 == nil {
 			return cols, joinBad("period2", "%s compares period with period2: give period2 (e.g. 2018-12-31)", name)
+		}
+		if kind == derivedLISA {
+			alias := fmt.Sprintf("q_%d", n+1)
+			if err := j.lisaColumn(ctx, &joins, cols, alias, req, catalogue[i], periods[catalogue[i].Key]); err != nil {
+				return cols, err
+			}
+			cols.Exprs[name] = alias + ".v"
+			continue
 		}
 		cols.Exprs[name] = derivedColumn(&joins, cols, fmt.Sprintf("q_%d", n+1), catalogue[i], kind,
 			periods[catalogue[i].Key], period2)

@@ -2,6 +2,7 @@ package indicators
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,12 +12,16 @@ import (
 
 	"github.com/sozialatlas/sozialatlas/geo/cql2"
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
+	"github.com/sozialatlas/sozialatlas/indicators/spatial"
 )
 
 // Derived properties of an indicator KEY, usable in filters, sortby and
-// indicators=: its change from period2 to period (KEY_change), and its
+// indicators=: its change from period2 to period (KEY_change), its
 // difference from and ratio to the same indicator of the area's parent in
-// the same period (KEY_parent_diff, KEY_parent_ratio). Each is computed
+// the same period (KEY_parent_diff, KEY_parent_ratio), and its LISA
+// cluster among the areas of the level (KEY_lisa: hh, ll, hl, lh, or ns
+// where not significant; spatial_store.go with queen contiguity, 999
+// permutations, seed 1, alpha 0.05). Each is computed
 // from the values as published — rounded to the indicator's decimals,
 // NULL where either side is withheld or missing — so that it shows
 // nothing a reader could not subtract or divide from published figures,
@@ -25,9 +30,18 @@ const (
 	derivedChange      = "change"
 	derivedParentDiff  = "parent_diff"
 	derivedParentRatio = "parent_ratio"
+	derivedLISA        = "lisa"
 )
 
-var derivedKinds = []string{derivedChange, derivedParentDiff, derivedParentRatio}
+var derivedKinds = []string{derivedChange, derivedParentDiff, derivedParentRatio, derivedLISA}
+
+// The LISA clusters of KEY_lisa: the defaults of /indicators/{key}/local.
+const (
+	lisaWeights      = "queen"
+	lisaPermutations = 999
+	lisaSeed         = 1
+	lisaAlpha        = 0.05
+)
 
 // ratioDecimals rounds parent ratios: 1.2345 is finer than any published
 // figure a reader would compare.
@@ -71,6 +85,10 @@ func derivedQueryables(ind Indicator, unit string) []oapif.Queryable {
 		{Name: ind.Key + "_" + derivedParentRatio, Type: cql2.TypeNumber,
 			Title:       ind.Title + ": Verhältnis zum übergeordneten Gebiet",
 			Description: "Wert geteilt durch den Wert des übergeordneten Gebiets im selben Zeitraum (1 = gleich)."},
+		{Name: ind.Key + "_" + derivedLISA, Type: cql2.TypeString,
+			Title: ind.Title + ": LISA-Cluster",
+			Description: "Lokales Moran's I (Queen-Nachbarschaft, 999 Permutationen, Signifikanz 5 %): " +
+				"hh (hoch-hoch), ll (niedrig-niedrig), hl, lh, ns (nicht signifikant); leer ohne Wert, Geometrie oder Nachbarn."},
 	}
 }
 
@@ -84,6 +102,38 @@ LEFT JOIN (SELECT DISTINCT ON (p.level, p.code) p.level, p.code,
 	WHERE c.indicator = @%[1]s_k AND c.period = @%[1]s_p::date
 	ORDER BY p.level, p.code, p.valid_from DESC NULLS LAST) %[1]s
 	ON %[1]s.level = a.parent_level AND %[1]s.code = a.parent_code`
+
+// sqlFilterLISAJoin makes the LISA clusters, computed in Go, a column v of
+// alias %[1]s, matched by code.
+const sqlFilterLISAJoin = `
+LEFT JOIN unnest(@%[1]s_codes::text[], @%[1]s_clusters::text[]) AS %[1]s(code, v) ON %[1]s.code = a.code`
+
+// lisaColumn computes the LISA clusters of ind at the request's level and
+// adds them to cols under alias.
+func (j *join) lisaColumn(ctx context.Context, joins *strings.Builder, cols oapif.FilterColumns, alias string,
+	req oapif.PropertyRequest, ind Indicator, period *time.Time) error {
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	if req.Period.Explicit && req.Period.From != nil {
+		day = *req.Period.From
+	}
+	var codes, clusters []string
+	if period != nil {
+		res, err := j.store.LocalClusters(ctx, ind, SpatialQuery{Level: req.Level, Period: period, Day: day,
+			Weights: lisaWeights, Permutations: lisaPermutations, Seed: lisaSeed}, lisaAlpha)
+		switch {
+		case errors.Is(err, ErrNoValues), errors.Is(err, spatial.ErrTooFew):
+			// no area takes part: every cluster is null
+		case err != nil:
+			return fmt.Errorf("%s_%s: %w", ind.Key, derivedLISA, err)
+		}
+		for code, c := range res {
+			codes, clusters = append(codes, code), append(clusters, c.Cluster)
+		}
+	}
+	fmt.Fprintf(joins, sqlFilterLISAJoin, alias)
+	cols.Args[alias+"_codes"], cols.Args[alias+"_clusters"] = codes, clusters
+	return nil
+}
 
 // joinPeriod2 reads period2, nil without one.
 func joinPeriod2(req oapif.PropertyRequest) (*time.Time, error) {

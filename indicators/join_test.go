@@ -103,14 +103,14 @@ func TestJoinGeoJSON(t *testing.T) {
 	for _, tt := range []struct {
 		path, detail string
 	}{
-		{"/collections/gemeinde/items?indicators=nope", `query parameter indicators: "nope" is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio); /indicators lists them`},
-		{"/collections/gemeinde/items?indicators=einwohner,,sgb2", `query parameter indicators: "" is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio); /indicators lists them`},
+		{"/collections/gemeinde/items?indicators=nope", `query parameter indicators: "nope" is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio, KEY_lisa); /indicators lists them`},
+		{"/collections/gemeinde/items?indicators=einwohner,,sgb2", `query parameter indicators: "" is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio, KEY_lisa); /indicators lists them`},
 		{"/collections/gemeinde/items?indicators=einwohner,einwohner", `query parameter indicators: "einwohner" is named twice`},
 		{"/collections/gemeinde/items?indicators=name", `query parameter indicators: "name" would add the property "name", which the features have already`},
 		{"/collections/gemeinde/items?indicators=einwohner,einwohner_status", `query parameter indicators: "einwohner_status" would add the property "einwohner_status", which the features have already`},
 		{"/collections/gemeinde/items?period=2022-12-31", `query parameter period: only with indicators, filter or sortby: name the indicators to join`},
 		{"/collections/gemeinde/items?indicators=einwohner&period=2022", `query parameter period: "2022" is not a date (2022-12-31)`},
-		{"/collections/gemeinde/items/010020001?indicators=nope", `query parameter indicators: "nope" is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio); /indicators lists them`},
+		{"/collections/gemeinde/items/010020001?indicators=nope", `query parameter indicators: "nope" is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio, KEY_lisa); /indicators lists them`},
 	} {
 		checkProblem(t, srv.URL, tt.path, "", 400, tt.detail)
 	}

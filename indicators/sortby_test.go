@@ -116,7 +116,7 @@ func TestSortbyProblems(t *testing.T) {
 		{"sortby=einwohner,,name", `query parameter sortby: key 2 ("") is not a property name with an optional + or -`},
 		{"sortby=einwohner_change", `query parameter period2: einwohner_change compares period with period2: give period2 (e.g. 2018-12-31)`},
 		{"filter=einwohner_change+%3E+0&period2=2018", `query parameter period2: "2018" is not a date (2018-12-31)`},
-		{"indicators=einwohner_growth", `query parameter indicators: "einwohner_growth" is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio); /indicators lists them`},
+		{"indicators=einwohner_growth", `query parameter indicators: "einwohner_growth" is not an indicator or a derived property (KEY_change, KEY_parent_diff, KEY_parent_ratio, KEY_lisa); /indicators lists them`},
 		{"f=xml", `query parameter f: "xml" is not a format of this resource; use json or csv`},
 	} {
 		res, body := fetch(t, srv.URL+"/collections/gemeinde/items?"+tt.query, "")

@@ -263,3 +263,50 @@ func compareSpdep(t *testing.T, dir, name string, got localAnswer) {
 	t.Logf("%s: n %d, I %.9f (spdep %s), z %.6f (spdep %s); p < 0.05 at %d areas, spdep %d, same verdict at %d",
 		name, got.N, got.I, global["I"], got.Z, global["z"], sigGo, sigR, agree)
 }
+
+// TestLISAProperty: KEY_lisa carries the clusters of /indicators/{key}/local
+// as a feature property, for maps, filters and sorts alike.
+func TestLISAProperty(t *testing.T) {
+	pool := demoDB(t)
+	srv := httptest.NewServer(newRouterOn(pool, serveFlags{maxLimit: 20000}, slog.New(slog.DiscardHandler)))
+	defer srv.Close()
+	var local struct {
+		Areas []struct{ Code, Cluster string }
+	}
+	getJSON(t, srv.URL+"/indicators/dichte/local?level=kreis", &local)
+	want := map[string]string{}
+	hh := 0
+	for _, a := range local.Areas {
+		want[a.Code] = a.Cluster
+		if a.Cluster == "hh" {
+			hh++
+		}
+	}
+	var fc struct {
+		NumberMatched int
+		Features      []struct {
+			ID         string
+			Properties struct {
+				Lisa *string `json:"dichte_lisa"`
+			}
+		}
+	}
+	getJSON(t, srv.URL+"/collections/kreis/items?indicators=dichte_lisa&limit=1000", &fc)
+	for _, f := range fc.Features {
+		got := ""
+		if f.Properties.Lisa != nil {
+			got = *f.Properties.Lisa
+		}
+		if got != want[f.ID] {
+			t.Errorf("%s: dichte_lisa %q, /local %q", f.ID, got, want[f.ID])
+		}
+	}
+	// the demo's 400 Kreise: 25 hh, 76 ll, 7 hl, 1 lh, 291 not significant
+	if len(fc.Features) != 400 || len(local.Areas) != 400 || hh != 25 {
+		t.Errorf("%d features, %d areas with a cluster, %d hh", len(fc.Features), len(local.Areas), hh)
+	}
+	getJSON(t, srv.URL+"/collections/kreis/items?filter=dichte_lisa%3D%27hh%27&limit=1000", &fc)
+	if fc.NumberMatched != hh {
+		t.Errorf("filter dichte_lisa = 'hh': %d, /local has %d", fc.NumberMatched, hh)
+	}
+}
