@@ -157,6 +157,15 @@ func TestMSS2021(t *testing.T) {
 		{"04200310", [3]string{"-0.53", "-0.69", "-0.67"}, "-0.64", "mittel", [3]string{"0.33", "0.94", "0.82"}, "1.00", "negativ", 2, 3, "2.3 mittel / negativ"},
 		{"12500825", [3]string{"0.01", "-0.12", "-0.02"}, "-0.04", "mittel", [3]string{"-0.29", "-0.33", "-1.45"}, "-1.00", "stabil", 2, 2, "2.2 mittel / stabil"},
 		{"08100521", [3]string{"4.36", "3.63", "3.01"}, "3.72", "sehr niedrig", [3]string{"4.17", "-2.40", "-0.15"}, "0.78", "stabil", 4, 2, "4.2 sehr niedrig / stabil"},
+		// every other area within 0.012 of a threshold of either index
+		{"05100316", [3]string{"0.81", "0.97", "1.17"}, "1.00", "mittel", [3]string{"-0.07", "-0.37", "0.38"}, "-0.03", "stabil", 2, 2, "2.2 mittel / stabil"},
+		{"04300414", [3]string{"-0.49", "-0.49", "-0.67"}, "-0.56", "mittel", [3]string{"-0.57", "-0.57", "-0.95"}, "-1.00", "positiv", 2, 1, "2.1 mittel / positiv"},
+		{"09501838", [3]string{"-0.94", "-1.04", "-1.00"}, "-1.00", "hoch", [3]string{"-0.40", "0.97", "0.88"}, "0.70", "stabil", 1, 2, "1.2 hoch / stabil"},
+		{"08100417", [3]string{"1.76", "1.29", "1.42"}, "1.51", "sehr niedrig", [3]string{"1.88", "-1.27", "-0.43"}, "0.09", "stabil", 4, 2, "4.2 sehr niedrig / stabil"},
+		{"05100103", [3]string{"0.52", "0.56", "0.50"}, "0.54", "mittel", [3]string{"-0.50", "-1.07", "-1.56"}, "-1.51", "positiv", 2, 1, "2.1 mittel / positiv"},
+		{"08200832", [3]string{"0.42", "0.06", "0.50"}, "0.33", "mittel", [3]string{"1.17", "0.80", "1.18"}, "1.51", "negativ", 2, 3, "2.3 mittel / negativ"},
+		{"01400940", [3]string{"0.99", "0.80", "1.13"}, "0.99", "mittel", [3]string{"1.38", "-1.41", "-0.49"}, "-0.25", "stabil", 2, 2, "2.2 mittel / stabil"},
+		{"10100207", [3]string{"0.53", "0.74", "0.90"}, "0.74", "mittel", [3]string{"0.10", "-1.42", "-0.77"}, "-1.01", "positiv", 2, 1, "2.1 mittel / positiv"},
 	}
 	two := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 	for _, p := range published {
