@@ -103,6 +103,28 @@ LEFT JOIN (SELECT DISTINCT ON (p.level, p.code) p.level, p.code,
 	ORDER BY p.level, p.code, p.valid_from DESC NULLS LAST) %[1]s
 	ON %[1]s.level = a.parent_level AND %[1]s.code = a.parent_code`
 
+// LISASuffix marks the derived property KEY_lisa.
+const LISASuffix = "_" + derivedLISA
+
+// LISAClusters are the LISA clusters of KEY_lisa (code → hh, ll, hl, lh
+// or ns) of ind's published values in period at the level's areas valid
+// on day; empty where no area takes part.
+func (s *Store) LISAClusters(ctx context.Context, ind Indicator, level string, period, day time.Time) (map[string]string, error) {
+	res, err := s.LocalClusters(ctx, ind, SpatialQuery{Level: level, Period: &period, Day: day,
+		Weights: lisaWeights, Permutations: lisaPermutations, Seed: lisaSeed}, lisaAlpha)
+	switch {
+	case errors.Is(err, ErrNoValues), errors.Is(err, spatial.ErrTooFew):
+		return map[string]string{}, nil
+	case err != nil:
+		return nil, fmt.Errorf("%s%s: %w", ind.Key, LISASuffix, err)
+	}
+	out := make(map[string]string, len(res))
+	for code, c := range res {
+		out[code] = c.Cluster
+	}
+	return out, nil
+}
+
 // sqlFilterLISAJoin makes the LISA clusters, computed in Go, a column v of
 // alias %[1]s, matched by code.
 const sqlFilterLISAJoin = `
@@ -118,16 +140,12 @@ func (j *join) lisaColumn(ctx context.Context, joins *strings.Builder, cols oapi
 	}
 	var codes, clusters []string
 	if period != nil {
-		res, err := j.store.LocalClusters(ctx, ind, SpatialQuery{Level: req.Level, Period: period, Day: day,
-			Weights: lisaWeights, Permutations: lisaPermutations, Seed: lisaSeed}, lisaAlpha)
-		switch {
-		case errors.Is(err, ErrNoValues), errors.Is(err, spatial.ErrTooFew):
-			// no area takes part: every cluster is null
-		case err != nil:
-			return fmt.Errorf("%s_%s: %w", ind.Key, derivedLISA, err)
+		res, err := j.store.LISAClusters(ctx, ind, req.Level, *period, day)
+		if err != nil {
+			return err
 		}
 		for code, c := range res {
-			codes, clusters = append(codes, code), append(clusters, c.Cluster)
+			codes, clusters = append(codes, code), append(clusters, c)
 		}
 	}
 	fmt.Fprintf(joins, sqlFilterLISAJoin, alias)

@@ -101,6 +101,12 @@ func (s *Server) metaFor(ctx context.Context, r *http.Request) (*meta, error) {
 			if ind.Key != li.Key {
 				continue
 			}
+			if li.Clusters != nil {
+				m.fields = append(m.fields, field{li.Property(), "String",
+					fmt.Sprintf("LISA-Cluster von %s, Stichtag %s: hh, ll, hl, lh, ns (nicht signifikant); fehlt, wo das Gebiet nicht teilnimmt",
+						ind.Title, li.Period.Format("02.01.2006"))})
+				continue
+			}
 			m.fields = append(m.fields,
 				field{li.Key, "Number", fmt.Sprintf("%s (%s), Stichtag %s; fehlt, wo kein Wert veröffentlicht ist", ind.Title, ind.Unit, li.Period.Format("02.01.2006"))},
 				field{li.Key + "_status", "String", "Status des Werts: measured, derived, estimated, provisional, missing, suppressed"},

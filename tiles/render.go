@@ -3,6 +3,8 @@ package tiles
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +51,18 @@ type LayerIndicator struct {
 	Key      string
 	Period   time.Time
 	Decimals int
+	// Clusters, when not nil, makes this the LISA clusters of the
+	// indicator Key (the property Key + indicators.LISASuffix) by area
+	// code instead of its values.
+	Clusters map[string]string
+}
+
+// Property is the name of the feature property of li's values.
+func (li LayerIndicator) Property() string {
+	if li.Clusters != nil {
+		return li.Key + indicators.LISASuffix
+	}
+	return li.Key
 }
 
 // LabelsLayer is the name of a level's label layer.
@@ -89,6 +103,12 @@ const sqlTileLabels = `
 func tileSQL(inds []LayerIndicator) string {
 	var cols, joins strings.Builder
 	for i, ind := range inds {
+		if ind.Clusters != nil {
+			// the clusters come as two arrays, joined by code
+			fmt.Fprintf(&cols, ",\n\t\t\tl%d.cluster AS %s", i, pgx.Identifier{ind.Property()}.Sanitize())
+			fmt.Fprintf(&joins, "\n\t\tLEFT JOIN unnest(@lc%d::text[], @lv%d::text[]) AS l%d(code, cluster) ON l%d.code = f.code", i, i, i, i)
+			continue
+		}
 		v := fmt.Sprintf("v%d", i)
 		value := v + ".value"
 		if ind.Decimals == 0 {
@@ -112,6 +132,15 @@ func tileArgs(l *Layer, t TileID) pgx.NamedArgs {
 		"level": l.Level, "day": l.Day, "layer": l.Level, "labels": LabelsLayer(l.Level),
 	}
 	for i, ind := range l.Indicators {
+		if ind.Clusters != nil {
+			codes := slices.Sorted(maps.Keys(ind.Clusters))
+			clusters := make([]string, len(codes))
+			for j, c := range codes {
+				clusters[j] = ind.Clusters[c]
+			}
+			args[fmt.Sprintf("lc%d", i)], args[fmt.Sprintf("lv%d", i)] = codes, clusters
+			continue
+		}
 		args[fmt.Sprintf("k%d", i)] = ind.Key
 		args[fmt.Sprintf("p%d", i)] = ind.Period
 	}

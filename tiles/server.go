@@ -284,12 +284,27 @@ func (s *Server) layer(ctx context.Context, version int64, req *request) (*Layer
 		if err != nil {
 			return nil, err
 		}
-		periods, err := s.ind.LatestPeriods(ctx, req.level, req.indicators, req.period, req.day)
+		// KEY_lisa shows the clusters of KEY's values: KEY's period
+		keys := make([]string, len(req.indicators))
+		for n, k := range req.indicators {
+			keys[n] = k
+			if base, ok := strings.CutSuffix(k, indicators.LISASuffix); ok &&
+				!slices.ContainsFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == k }) {
+				keys[n] = base
+			}
+		}
+		periods, err := s.ind.LatestPeriods(ctx, req.level, keys, req.period, req.day)
 		if err != nil {
 			return nil, err
 		}
 		for _, k := range req.indicators {
 			i := slices.IndexFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == k })
+			lisa := false
+			if base, ok := strings.CutSuffix(k, indicators.LISASuffix); ok && i < 0 {
+				if i = slices.IndexFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == base }); i >= 0 {
+					k, lisa = base, true
+				}
+			}
 			if i < 0 {
 				return nil, &paramError{"indicators", fmt.Sprintf("%q is not an indicator; /indicators lists them", k)}
 			}
@@ -307,7 +322,13 @@ func (s *Server) layer(ctx context.Context, version int64, req *request) (*Layer
 				return nil, &notFoundError{fmt.Sprintf("Indicator %q has no values for level %q%s on the boundaries valid %s; /indicators/%s lists its levels and periods.",
 					k, req.level, in, req.day.Format(time.DateOnly), k)}
 			}
-			l.Indicators = append(l.Indicators, LayerIndicator{Key: k, Period: p, Decimals: catalogue[i].Decimals})
+			li := LayerIndicator{Key: k, Period: p, Decimals: catalogue[i].Decimals}
+			if lisa {
+				if li.Clusters, err = s.ind.LISAClusters(ctx, catalogue[i], req.level, p, req.day); err != nil {
+					return nil, err
+				}
+			}
+			l.Indicators = append(l.Indicators, li)
 		}
 	}
 	s.mu.Lock()

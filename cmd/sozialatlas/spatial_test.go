@@ -309,4 +309,40 @@ func TestLISAProperty(t *testing.T) {
 	if fc.NumberMatched != hh {
 		t.Errorf("filter dichte_lisa = 'hh': %d, /local has %d", fc.NumberMatched, hh)
 	}
+
+	// The vector tiles carry the same property, as GDAL's MVT driver reads
+	// it: the tile over the Ruhr holds 24 of the 25 hh Kreise.
+	res, err := http.Get(srv.URL + "/tiles/kreis/6/33/21.mvt?indicators=dichte_lisa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mvt, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("tile: %s %v", res.Status, err)
+	}
+	path := filepath.Join(t.TempDir(), "21.mvt")
+	if err := os.WriteFile(path, mvt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := runTool(t, tool(t, "ogrinfo"), "-q", "-al", path)
+	code, seen, tileHH := "", 0, 0
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "code (String) = "); ok {
+			code = v
+		}
+		if v, ok := strings.CutPrefix(line, "dichte_lisa (String) = "); ok {
+			seen++
+			if v == "hh" {
+				tileHH++
+			}
+			if v != want[code] {
+				t.Errorf("tile: %s has dichte_lisa %q, /local %q", code, v, want[code])
+			}
+		}
+	}
+	if seen < 50 || tileHH != 24 {
+		t.Errorf("tile: %d features with dichte_lisa, %d hh; want at least 50 and 24", seen, tileHH)
+	}
 }
