@@ -82,9 +82,12 @@ type OutputConfig struct {
 //	GET /indicators/{key}/classes?level=&period=&datetime=&method=&k=&breaks=&scheme=&f=json|csv
 //	                     class breaks of the values of a level for a
 //	                     choropleth: colours, legend labels, MapLibre style
-//	GET /areas/{level}/{code}/profile?period=&datetime=
+//	GET /areas/{level}/{code}/profile?period=&datetime=&reference=LEVEL:CODE&since=&trend=FROM/TO
 //	                     every indicator of one area, with its parent, Kreis,
-//	                     Land and Germany, its rank and its change
+//	                     Land, Germany and a chosen reference area, its rank
+//	                     and percentile among its siblings, its change since
+//	                     the period before or since, its least-squares
+//	                     trend over the periods from FROM to TO
 //	GET /areas/{level}/types?indicators=&period=&datetime=&method=kmeans|ward&k=&seed=&nstart=&f=json|csv
 //	                     the areas of a level grouped into k types by the
 //	                     profile of the indicators, with each type's mean

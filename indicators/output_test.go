@@ -89,7 +89,9 @@ func fetchJSON(t *testing.T, url string, v any) []byte {
 
 // disclosurePaths are every output over cells that are withheld: each
 // representation of values and series of the withheld counts and rates,
-// profiles of their areas and of their parent, and the feature join.
+// profiles of their areas and of their parent (also with a withheld
+// reference area, a change since a chosen period and a trend), and the
+// feature join.
 var disclosurePaths = []string{
 	"/indicators/sgb2/values?level=gemeinde",
 	"/indicators/sgb2/values?level=gemeinde&f=csv",
@@ -114,6 +116,10 @@ var disclosurePaths = []string{
 	"/areas/gemeinde/010020004/profile",
 	"/areas/gemeinde/010020001/profile",
 	"/areas/kreis/01002/profile",
+	"/areas/gemeinde/010020003/profile?since=2018-12-31&trend=2018-12-31/2022-12-31&reference=gemeinde:010020004",
+	"/areas/gemeinde/010020004/profile?period=2018-12-31&trend=2010-12-31/2022-12-31&reference=kreis:01002",
+	"/areas/gemeinde/010020002/profile?trend=2018-12-31/2022-12-31&reference=gemeinde:010020003",
+	"/areas/kreis/01002/profile?since=2018-12-31&trend=2018-12-31/2022-12-31&reference=gemeinde:010020004",
 	"/collections/gemeinde/items?indicators=einwohner,sgb2,sgb2_quote&period=2022-12-31",
 	"/collections/gemeinde/items?indicators=sgb2,sgb2_quote",
 	"/collections/gemeinde/items/010020003?indicators=sgb2,sgb2_quote",
@@ -128,6 +134,8 @@ var noneWithheld = map[string]bool{
 	"/areas/gemeinde/types?indicators=einwohner,sgb2_quote&k=2": true,
 	"/areas/gemeinde/010020001/profile":                         true,
 	"/areas/kreis/01002/profile":                                true,
+	// 2018 is all published; the trend reaches the withheld 2022
+	"/areas/gemeinde/010020004/profile?period=2018-12-31&trend=2010-12-31/2022-12-31&reference=kreis:01002": true,
 }
 
 // readable returns what a client can read in body: the body itself, and

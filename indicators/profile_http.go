@@ -1,9 +1,11 @@
 package indicators
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -28,8 +30,9 @@ ORDER BY p.period`
 
 // sqlProfileOwn reads the area's published cells in the period, each with
 // the latest earlier one of the same indicator at the same version (so a
-// change is taken on the same boundaries) and the difference of the two as
-// published.
+// change is taken on the same boundaries), or the one of period @since
+// when given, and the difference of the two as published (NULL when
+// either is withheld or missing).
 const sqlProfileOwn = `
 SELECT pc.indicator, pc.shown::text, pc.status, pc.suppressed, pc.incomplete,
 	prev.period, prev.shown::text, prev.status, prev.suppressed, prev.incomplete,
@@ -41,6 +44,7 @@ LEFT JOIN LATERAL (
 	FROM cell_extent y
 	JOIN ` + sqlPublished + ` pp ON pp.indicator = y.indicator AND pp.period = y.period AND pp.area_id = @id
 	WHERE y.indicator = x.indicator AND y.level = x.level AND y.period < x.period
+		AND (@since::date IS NULL OR y.period = @since::date)
 	ORDER BY y.period DESC
 	LIMIT 1) prev ON true
 WHERE x.level = (SELECT level FROM area WHERE id = @id) AND x.period = @period`
@@ -57,7 +61,12 @@ WHERE a.id = ANY(@ids)`
 // level, same parent, valid on the day; areas without a parent rank among
 // the parentless of their level) per indicator, highest first; ties share
 // a rank. Withheld and missing values take no rank. It returns the area's
-// rank (NULL when it has none) and the number of ranked siblings.
+// rank (NULL when it has none), the number of ranked siblings and the
+// area's percentile: the share of the other ranked siblings with a lower
+// value, 100 × (rank from the lowest − 1) / (ranked − 1), rounded to one
+// decimal. That is PostgreSQL's percent_rank() over ascending values
+// (ties share the lowest rank), taken in numeric so the rounding is exact;
+// NULL when the area has no rank or is ranked alone.
 const sqlProfileRanks = `
 WITH me AS (SELECT level, parent_level, parent_code FROM area WHERE id = @id),
 sib AS (
@@ -67,15 +76,44 @@ sib AS (
 		AND a.parent_code IS NOT DISTINCT FROM me.parent_code
 		AND ` + sqlValidOn + `),
 ranked AS (
-	SELECT pc.indicator, pc.area_id, rank() OVER (PARTITION BY pc.indicator ORDER BY pc.shown DESC) AS rank
+	SELECT pc.indicator, pc.area_id,
+		rank() OVER (PARTITION BY pc.indicator ORDER BY pc.shown DESC) AS rank,
+		rank() OVER (PARTITION BY pc.indicator ORDER BY pc.shown) AS rank_low
 	FROM me
 	JOIN cell_extent x ON x.level = me.level AND x.period = @period
 	JOIN ` + sqlPublished + ` pc ON pc.indicator = x.indicator AND pc.period = x.period
 	JOIN sib ON sib.id = pc.area_id
 	WHERE pc.shown IS NOT NULL)
-SELECT indicator, max(rank) FILTER (WHERE area_id = @id), count(*)
+SELECT indicator, max(rank) FILTER (WHERE area_id = @id), count(*),
+	round(100.0 * (max(rank_low) FILTER (WHERE area_id = @id) - 1) / nullif(count(*) - 1, 0), 1)::text
 FROM ranked
 GROUP BY indicator`
+
+// sqlProfileTrends fits, per indicator, the ordinary least-squares line
+// through the area's published values in the periods from @trend_from to
+// @trend_to (both included) at the same area version, against the time
+// since @trend_from in years of 365.25 days. Withheld and missing values
+// take no part. PostgreSQL's regr_slope, regr_intercept and regr_r2 are
+// the exact least-squares estimates (regr_r2 is 1 when all values are
+// equal). Slope and intercept are rounded to the indicator's decimals plus
+// two, r² to four decimals. Indicators with fewer than two values have no
+// trend.
+const sqlProfileTrends = `
+WITH pts AS (
+	SELECT pc.indicator, pc.decimals, pc.shown::float8 AS y,
+		((pc.period - @trend_from::date) / 365.25)::float8 AS x
+	FROM cell_extent x
+	JOIN ` + sqlPublished + ` pc ON pc.indicator = x.indicator AND pc.period = x.period AND pc.area_id = @id
+	WHERE x.level = (SELECT level FROM area WHERE id = @id)
+		AND x.period BETWEEN @trend_from::date AND @trend_to::date
+		AND pc.suppressed IS NULL AND pc.shown IS NOT NULL)
+SELECT indicator, count(*),
+	round(regr_slope(y, x)::numeric, decimals + 2)::text,
+	round(regr_intercept(y, x)::numeric, decimals + 2)::text,
+	round(regr_r2(y, x)::numeric, 4)::text
+FROM pts
+GROUP BY indicator, decimals
+HAVING count(*) >= 2`
 
 // profileCell is a published cell in a profile.
 type profileCell struct {
@@ -104,19 +142,57 @@ type profileEntry struct {
 	// Label names the value of a class indicator (an index's class).
 	Label *string `json:"label,omitempty"`
 	// Comparison holds the cells of the parent, Kreis, Land and Germany,
-	// null where the area has no such ancestor or it no cell.
+	// and of the reference area when one is asked for, null where the area
+	// has no such ancestor or it no cell.
 	Comparison map[string]*profileCell `json:"comparison"`
 	// Rank among the siblings, 1 the highest value; null when the area's
 	// value is withheld or missing. Ranked counts the siblings with a
 	// published value, the area included.
 	Rank   *int64 `json:"rank"`
 	Ranked int64  `json:"ranked"`
-	// Previous is the latest earlier period's cell; Change is this value
-	// minus that one, in ChangeUnit (percentage points for percentages),
-	// null when either is withheld or missing.
+	// Percentile is the percent rank among the ranked siblings: the share
+	// of the others with a lower published value, 100 × (number lower) /
+	// (ranked − 1), one decimal (PostgreSQL's percent_rank over ascending
+	// values; ties share). Null without a rank or when ranked alone.
+	Percentile *number `json:"percentile"`
+	// Previous is the latest earlier period's cell, or that of the period
+	// asked for by since; Change is this value minus that one, in
+	// ChangeUnit (percentage points for percentages), null when either is
+	// withheld or missing.
 	Previous   *profilePrevious `json:"previous"`
 	Change     *number          `json:"change"`
 	ChangeUnit string           `json:"change_unit"`
+	// Trend is present when asked for by trend=FROM/TO.
+	Trend profileTrendField `json:"trend,omitzero"`
+}
+
+// profileTrend is the least-squares line through the published values of
+// the periods from From to To: value ≈ Intercept + SlopePerYear × years
+// since From (years of 365.25 days), in the indicator's unit per year; R2
+// its coefficient of determination.
+type profileTrend struct {
+	From         string  `json:"from"`
+	To           string  `json:"to"`
+	Periods      int64   `json:"periods"`
+	SlopePerYear *number `json:"slope_per_year"`
+	Intercept    *number `json:"intercept"`
+	R2           *number `json:"r2"`
+}
+
+// profileTrendField is absent unless a trend is asked for, then the trend
+// or null where fewer than two periods have a published value.
+type profileTrendField struct {
+	asked bool
+	trend *profileTrend
+}
+
+func (f profileTrendField) IsZero() bool { return !f.asked }
+
+func (f profileTrendField) MarshalJSON() ([]byte, error) {
+	if f.trend == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f.trend)
 }
 
 // profileArea is an area a profile is of or compares with.
@@ -132,17 +208,73 @@ type profileArea struct {
 // parent.
 var comparisonLevels = []string{"kreis", "land", "staat"}
 
+// profileQuery is what a profile is asked for besides its area.
+type profileQuery struct {
+	period, day *time.Time
+	// since is the period a change is taken from; nil for the one before.
+	since *time.Time
+	// refLevel and refCode name the reference area; empty for none.
+	refLevel, refCode string
+	// trendFrom and trendTo bound the trend's periods; nil for no trend.
+	trendFrom, trendTo *time.Time
+}
+
+// parseProfileQuery reads and checks the profile's query parameters.
+func parseProfileQuery(q url.Values) (profileQuery, error) {
+	var pq profileQuery
+	var err error
+	pq.period, pq.day, err = outPeriodDay(q, "datetime", "f", "period", "reference", "since", "trend")
+	if err != nil {
+		return pq, err
+	}
+	if pq.since, err = outDate(q, "since"); err != nil {
+		return pq, err
+	}
+	if err := checkSince(pq.since, pq.period); err != nil {
+		return pq, err
+	}
+	if v := q.Get("reference"); v != "" {
+		lv, code, ok := strings.Cut(v, ":")
+		if !ok || lv == "" || code == "" || strings.Contains(code, ":") {
+			return pq, badOutParam("reference", "%q is not LEVEL:CODE (kreis:16063)", v)
+		}
+		pq.refLevel, pq.refCode = lv, code
+	}
+	if v := q.Get("trend"); v != "" {
+		a, b, ok := strings.Cut(v, "/")
+		from, errA := time.Parse(time.DateOnly, a)
+		to, errB := time.Parse(time.DateOnly, b)
+		if !ok || errA != nil || errB != nil {
+			return pq, badOutParam("trend", "%q is not two dates FROM/TO (2010-12-31/2022-12-31)", v)
+		}
+		if !from.Before(to) {
+			return pq, badOutParam("trend", "%s is not before %s", a, b)
+		}
+		pq.trendFrom, pq.trendTo = &from, &to
+	}
+	return pq, nil
+}
+
+// checkSince rejects a since that is not before the period.
+func checkSince(since, period *time.Time) error {
+	if since != nil && period != nil && !since.Before(*period) {
+		return badOutParam("since", "%s is not before the period %s", dayText(since), dayText(period))
+	}
+	return nil
+}
+
 // profile answers /areas/{level}/{code}/profile: every indicator of one
 // area version in one period, compared with its parent, its Kreis, its
-// Land and Germany, ranked among its siblings, with its change since the
-// period before.
+// Land, Germany and a chosen reference area, ranked among its siblings,
+// with its change since the period before or a chosen one and its trend
+// over a chosen range of periods.
 func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	period, day, err := outPeriodDay(q, "datetime", "f", "period")
+	pq, err := parseProfileQuery(r.URL.Query())
 	if err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
 	}
+	period, day := pq.period, pq.day
 	if outFormat(w, r, outMediaJSON) == "" {
 		return
 	}
@@ -195,6 +327,10 @@ func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 	}
 	if period == nil && len(dates) > 0 {
 		period = &dates[len(dates)-1]
+		if err := checkSince(pq.since, period); err != nil {
+			web.BadRequest(w, r, err.Error())
+			return
+		}
 	}
 
 	doc := struct {
@@ -230,11 +366,20 @@ func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, p.ID)
 	}
+	if pq.refLevel != "" {
+		ref, refID, ok := o.profileReference(w, r, pq)
+		if !ok {
+			return
+		}
+		doc.Comparison["reference"], compared["reference"] = ref, refID
+		ids = append(ids, refID)
+	}
 	if period == nil {
 		web.WriteJSON(w, r, o.log, http.StatusOK, outMediaJSON, doc)
 		return
 	}
-	args["period"] = *period
+	args["period"], args["since"] = *period, pq.since
+	args["trend_from"], args["trend_to"] = pq.trendFrom, pq.trendTo
 
 	entries, err := o.profileEntries(r, args, ids, compared)
 	if err != nil {
@@ -243,6 +388,38 @@ func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 	}
 	doc.Indicators = entries
 	web.WriteJSON(w, r, o.log, http.StatusOK, outMediaJSON, doc)
+}
+
+// profileReference finds the version of the reference area valid on the
+// profile's day; it answers 404 itself when there is none.
+func (o *outputs) profileReference(w http.ResponseWriter, r *http.Request, pq profileQuery) (*profileArea, int64, bool) {
+	ctx := r.Context()
+	l, err := o.store.areas.Level(ctx, pq.refLevel)
+	if errors.Is(err, geo.ErrNotFound) {
+		web.NotFound(w, r, badOutParam("reference", "there is no level %q; /collections lists them", pq.refLevel).Error())
+		return nil, 0, false
+	}
+	if err != nil {
+		o.fail(w, r, err)
+		return nil, 0, false
+	}
+	ref := &profileArea{Level: l.Name, Code: pq.refCode}
+	var id int64
+	var from, to *time.Time
+	var boundaries time.Time
+	args := pgx.NamedArgs{"level": l.Name, "code": pq.refCode, "day": pq.day}
+	err = o.store.pool.QueryRow(ctx, sqlSeriesArea, args).Scan(&id, &ref.Name, &from, &to, &boundaries)
+	if errors.Is(err, pgx.ErrNoRows) {
+		web.NotFound(w, r, badOutParam("reference", "level %q has no area %q valid on %s",
+			l.Name, pq.refCode, outToday(pq.day).Format(time.DateOnly)).Error())
+		return nil, 0, false
+	}
+	if err != nil {
+		o.fail(w, r, fmt.Errorf("profile reference %s/%s: %w", l.Name, pq.refCode, err))
+		return nil, 0, false
+	}
+	ref.ValidFrom, ref.ValidTo = optDay(from), optDay(to)
+	return ref, id, true
 }
 
 // profileEntries reads the area's cells, those of the areas compared with
@@ -306,14 +483,19 @@ func (o *outputs) profileEntries(r *http.Request, args pgx.NamedArgs, ids []int6
 	}
 	var rank *int64
 	var ranked int64
-	_, err = pgx.ForEachRow(rows, []any{&key, &rank, &ranked}, func() error {
+	var percentile *string
+	_, err = pgx.ForEachRow(rows, []any{&key, &rank, &ranked, &percentile}, func() error {
 		if e := byKey[key]; e != nil {
-			e.Rank, e.Ranked = rank, ranked
+			e.Rank, e.Ranked, e.Percentile = rank, ranked, numberOf(percentile)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ranks: %w", err)
+	}
+
+	if err := o.profileTrends(r, args, byKey); err != nil {
+		return nil, err
 	}
 
 	entries := []profileEntry{}
@@ -336,9 +518,43 @@ func (o *outputs) profileEntries(r *http.Request, args pgx.NamedArgs, ids []int6
 				e.Comparison[role] = others[id][ind.Key]
 			}
 		}
+		if id, ok := compared["reference"]; ok {
+			e.Comparison["reference"] = others[id][ind.Key]
+		}
 		entries = append(entries, *e)
 	}
 	return entries, nil
+}
+
+// profileTrends sets the entries' trends when a trend range is asked for
+// (args trend_from, trend_to).
+func (o *outputs) profileTrends(r *http.Request, args pgx.NamedArgs, byKey map[string]*profileEntry) error {
+	from, _ := args["trend_from"].(*time.Time)
+	to, _ := args["trend_to"].(*time.Time)
+	if from == nil || to == nil {
+		return nil
+	}
+	for _, e := range byKey {
+		e.Trend.asked = true
+	}
+	rows, err := o.store.pool.Query(r.Context(), sqlProfileTrends, args)
+	if err != nil {
+		return fmt.Errorf("trends: %w", err)
+	}
+	var key string
+	var n int64
+	var slope, intercept, r2 *string
+	_, err = pgx.ForEachRow(rows, []any{&key, &n, &slope, &intercept, &r2}, func() error {
+		if e := byKey[key]; e != nil {
+			e.Trend.trend = &profileTrend{From: dayText(from), To: dayText(to), Periods: n,
+				SlopePerYear: numberOf(slope), Intercept: numberOf(intercept), R2: numberOf(r2)}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("trends: %w", err)
+	}
+	return nil
 }
 
 func listOrNone(s []string) string {
