@@ -122,6 +122,25 @@ func TestMapLibreDrawsChoropleth(t *testing.T) {
 			X, Y     float64
 			Features []map[string]any
 		}
+	}
+	pageResult(t, out, &res.Result)
+	if len(res.Result.Features) != 1 || res.Result.Features[0]["code"] != jena || res.Result.Features[0]["einwohner"] != want {
+		t.Errorf("features at Jena's market square: %v, want %s with einwohner %v", res.Result.Features, jena, want)
+	}
+
+	got := pixelAt(t, shot, res.Result.X, res.Result.Y)
+	if got != colours[class] {
+		t.Errorf("colour at Jena (%.0f, %.0f): %s, want %s (class %d of %v for %s)",
+			res.Result.X, res.Result.Y, got, colours[class], class, breaks, strconv.FormatFloat(want, 'f', -1, 64))
+	}
+}
+
+// pageResult reads what render.mjs printed: the page's window.result into
+// result; console errors fail the test.
+func pageResult(t *testing.T, out []byte, result any) {
+	t.Helper()
+	var res struct {
+		Result json.RawMessage
 		Errors []string
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
@@ -130,10 +149,14 @@ func TestMapLibreDrawsChoropleth(t *testing.T) {
 	if len(res.Errors) > 0 {
 		t.Errorf("console errors: %q", res.Errors)
 	}
-	if len(res.Result.Features) != 1 || res.Result.Features[0]["code"] != jena || res.Result.Features[0]["einwohner"] != want {
-		t.Errorf("features at Jena's market square: %v, want %s with einwohner %v", res.Result.Features, jena, want)
+	if err := json.Unmarshal(res.Result, result); err != nil {
+		t.Fatalf("window.result %s: %v", res.Result, err)
 	}
+}
 
+// pixelAt is the colour (#rrggbb) of the screenshot's pixel at x, y.
+func pixelAt(t *testing.T, shot string, x, y float64) string {
+	t.Helper()
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)
@@ -143,12 +166,8 @@ func TestMapLibreDrawsChoropleth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, g, b, _ := img.At(int(res.Result.X), int(res.Result.Y)).RGBA()
-	got := fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8)
-	if got != colours[class] {
-		t.Errorf("colour at Jena (%.0f, %.0f): %s, want %s (class %d of %v for %s)",
-			res.Result.X, res.Result.Y, got, colours[class], class, breaks, strconv.FormatFloat(want, 'f', -1, 64))
-	}
+	r, g, b, _ := img.At(int(x), int(y)).RGBA()
+	return fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8)
 }
 
 // render opens url in headless Chromium (render.mjs) and returns what the

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/sozialatlas/sozialatlas/cmd/sozialatlas/viewer"
 	"github.com/sozialatlas/sozialatlas/data/demo"
 	"github.com/sozialatlas/sozialatlas/geo"
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
@@ -154,8 +155,11 @@ func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.
 		Properties:  ind.Join(),
 		// The tiles answer under the same root as the features.
 		CollectionLinks: tiles.CollectionLinks,
+		// Browsers opening the root get the map viewer.
+		LandingHTML: viewer.Page,
 	})
 	features.Routes(r)
+	r.Handle(viewer.Prefix+"*", viewer.Assets())
 	ind.MetaRoutes(r, indicators.MetaConfig{Base: web.BaseURL{Public: f.baseURL}, Logger: log})
 	ind.OutputRoutes(r, indicators.OutputConfig{Logger: log})
 	tiles.New(store, ind, tiles.Config{

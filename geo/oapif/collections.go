@@ -44,6 +44,10 @@ func (h *Handler) landing(w http.ResponseWriter, r *http.Request) {
 	case "":
 		return
 	case mediaHTML:
+		if h.cfg.LandingHTML != nil {
+			h.cfg.LandingHTML(w, r)
+			return
+		}
 		h.landingHTML(w, r)
 		return
 	}

@@ -37,6 +37,10 @@ type Config struct {
 	// CollectionLinks, when set, adds links of its own to each collection
 	// (a level's vector tilesets); root is the API's root URL.
 	CollectionLinks func(root, collection string) []Link
+	// LandingHTML, when set, is the landing page's HTML representation:
+	// the atlas's map viewer, which browsers get at the root while GDAL,
+	// QGIS and scripts get the landing page as JSON.
+	LandingHTML http.HandlerFunc
 }
 
 const (

@@ -1,0 +1,227 @@
+// The atlas viewer: a choropleth of one indicator at one level from the
+// service's vector tiles, classed by /indicators/{key}/classes, with the
+// state (level, indicator, period, classes, view) in the URL's fragment
+// so that a link reproduces the map.
+import * as maplibregl from '/viewer/vendor/maplibre-gl/maplibre-gl.mjs';
+
+const $ = (id) => document.getElementById(id);
+const number = (v, decimals) => new Intl.NumberFormat('de-DE',
+  { minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(v);
+const dateDE = (iso) => iso.split('-').reverse().join('.');
+
+async function getJSON(url) {
+  const res = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (!res.ok) {
+    let detail = res.statusText;
+    try { detail = (await res.json()).detail || detail; } catch { /* not a problem document */ }
+    throw new Error(`${url}: ${detail}`);
+  }
+  return res.json();
+}
+
+// state is what the URL's fragment holds.
+const state = (() => {
+  const p = new URLSearchParams(location.hash.slice(1));
+  return {
+    level: p.get('level') || 'kreis',
+    indicator: p.get('indicator') || 'dichte',
+    period: p.get('period') || '',
+    method: p.get('method') || 'quantile',
+    k: p.get('k') || '5',
+    map: p.get('map') || '',
+  };
+})();
+
+function writeState() {
+  const c = map.getCenter();
+  state.map = `${map.getZoom().toFixed(2)}/${c.lat.toFixed(4)}/${c.lng.toFixed(4)}`;
+  const p = new URLSearchParams(state);
+  history.replaceState(null, '', '#' + p.toString());
+}
+
+const [zoom, lat, lon] = state.map ? state.map.split('/').map(Number) : [5.2, 51.1, 10.4];
+const map = new maplibregl.Map({
+  container: 'map',
+  center: [lon, lat],
+  zoom,
+  fadeDuration: 0,
+  canvasContextAttributes: { preserveDrawingBuffer: true },
+  style: {
+    version: 8,
+    sources: { base: { type: 'vector', url: '/tiles/land.json' } },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#f4f4f4' } },
+      { id: 'land-lines', type: 'line', source: 'base', 'source-layer': 'land',
+        paint: { 'line-color': '#333333', 'line-width': 1.2 } },
+    ],
+  },
+});
+map.addControl(new maplibregl.NavigationControl(), 'top-right');
+map.on('error', (e) => console.error('Kartenfehler: ' + (e.error ? e.error.message : e)));
+map.on('moveend', writeState);
+
+let catalogue = new Map(); // key → indicator
+let current = null; // { indicator, classes }
+
+async function loadLevels() {
+  const doc = await getJSON('/collections');
+  const select = $('level');
+  for (const c of doc.collections) {
+    if (!c.extent || !c.extent.spatial) continue; // no geometry, nothing to map
+    select.add(new Option(c.title, c.id));
+  }
+  if (![...select.options].some((o) => o.value === state.level)) state.level = select.options[0].value;
+  select.value = state.level;
+}
+
+let attribution = '';
+
+async function loadAttribution() {
+  attribution = (await getJSON('/?f=json')).attribution || '';
+}
+
+async function loadCatalogue() {
+  const doc = await getJSON('/indicators');
+  for (const cat of doc.categories) {
+    for (const ind of cat.indicators) catalogue.set(ind.key, ind);
+  }
+}
+
+// fillIndicators lists the indicators with values at the level, grouped by
+// category, narrowed by the search text.
+async function fillIndicators() {
+  const q = await getJSON(`/collections/${state.level}/queryables`);
+  const search = $('search').value.trim().toLowerCase();
+  const select = $('indicator');
+  select.replaceChildren();
+  const groups = new Map();
+  for (const name of Object.keys(q.properties)) {
+    const ind = catalogue.get(name);
+    if (!ind) continue;
+    if (search && !ind.title.toLowerCase().includes(search) && !ind.key.includes(search)) continue;
+    if (!groups.has(ind.category)) groups.set(ind.category, []);
+    groups.get(ind.category).push(ind);
+  }
+  for (const [category, list] of groups) {
+    const group = document.createElement('optgroup');
+    group.label = category;
+    for (const ind of list) group.append(new Option(ind.title, ind.key));
+    select.append(group);
+  }
+  if ([...select.options].some((o) => o.value === state.indicator)) {
+    select.value = state.indicator;
+  } else if (select.options.length > 0) {
+    state.indicator = select.options[0].value;
+    select.value = state.indicator;
+  }
+}
+
+async function fillPeriods() {
+  const doc = await getJSON(`/indicators/${state.indicator}`);
+  const level = doc.levels.find((l) => l.level === state.level);
+  const periods = level ? level.periods.filter((p) => p.with_value > 0).map((p) => p.period) : [];
+  const select = $('period');
+  select.replaceChildren(...periods.map((p) => new Option(dateDE(p), p)));
+  if (!periods.includes(state.period)) state.period = periods[periods.length - 1] || '';
+  select.value = state.period;
+}
+
+function legend(ind, classes) {
+  const rows = classes.classes.map((c) =>
+    `<tr><td><span class="swatch" style="background:${c.colour}"></span></td><td>${c.label}</td><td class="count">${c.count}</td></tr>`);
+  const { suppressed, missing } = classes;
+  if (suppressed.count > 0) {
+    rows.push(`<tr><td><span class="swatch hatched"></span></td><td>${suppressed.label}</td><td class="count">${suppressed.count}</td></tr>`);
+  }
+  if (missing.count > 0) {
+    rows.push(`<tr><td><span class="swatch" style="background:${missing.colour}"></span></td><td>${missing.label}</td><td class="count">${missing.count}</td></tr>`);
+  }
+  $('legend').innerHTML = `<h2>${ind.title}</h2>
+    <table><caption class="sr">Klassen mit Anzahl der Gebiete</caption>
+    <thead><tr><th scope="col"><span class="sr">Farbe</span></th><th scope="col">Klasse (${ind.unit || 'Wert'})</th><th scope="col">Gebiete</th></tr></thead>
+    <tbody>${rows.join('')}</tbody></table>
+    <p>Stichtag ${dateDE(classes.period)}</p>
+    <p>Quelle: ${ind.source || 'keine Angabe'}</p>
+    <p>Geometrie: ${attribution}</p>`;
+}
+
+// show draws the state's indicator: classes first, then the tiles.
+async function show() {
+  const ind = catalogue.get(state.indicator);
+  if (!ind || !state.period) return;
+  const params = new URLSearchParams({ level: state.level, period: state.period, method: state.method, k: state.k });
+  const classes = await getJSON(`/indicators/${state.indicator}/classes?${params}`);
+  legend(ind, classes);
+  if (map.getLayer('choropleth')) map.removeLayer('choropleth');
+  if (map.getLayer('outline')) map.removeLayer('outline');
+  if (map.getSource('atlas')) map.removeSource('atlas');
+  const tiles = new URLSearchParams({ indicators: state.indicator, period: state.period });
+  map.addSource('atlas', { type: 'vector', url: `/tiles/${state.level}.json?${tiles}` });
+  map.addLayer({ id: 'choropleth', type: 'fill', source: 'atlas', 'source-layer': state.level,
+    paint: { 'fill-color': classes.maplibre, 'fill-antialias': false } }, 'land-lines');
+  map.addLayer({ id: 'outline', type: 'line', source: 'atlas', 'source-layer': state.level,
+    paint: { 'line-color': '#ffffff', 'line-width': 0.4 } }, 'land-lines');
+  current = { indicator: ind, classes };
+  writeState();
+  map.once('idle', () => report(classes));
+}
+
+// report tells tests (and anyone scripting the page) what is drawn.
+function report(classes) {
+  const box = map.getContainer().getBoundingClientRect();
+  const c = map.project(map.getCenter());
+  window.result = {
+    state: { ...state },
+    classes: classes.classes,
+    suppressed: classes.suppressed,
+    missing: classes.missing,
+    center: { x: box.left + c.x, y: box.top + c.y },
+    features: map.queryRenderedFeatures(c, { layers: ['choropleth'] }).map((f) => f.properties),
+  };
+}
+
+const tooltip = $('tooltip');
+map.on('mousemove', 'choropleth', (e) => {
+  const f = e.features[0];
+  if (!f || !current) return;
+  const key = current.indicator.key;
+  const p = f.properties;
+  let value;
+  if (p[key] !== undefined) value = `${number(p[key], current.indicator.decimals)} ${current.indicator.unit}`;
+  else if (p[key + '_status'] === 'suppressed') value = 'gesperrt (Geheimhaltung)';
+  else value = 'keine Angabe';
+  tooltip.textContent = `${p.name}: ${value}`;
+  tooltip.style.left = `${e.originalEvent.clientX + 12}px`;
+  tooltip.style.top = `${e.originalEvent.clientY + 12}px`;
+  tooltip.hidden = false;
+  map.getCanvas().style.cursor = 'pointer';
+});
+map.on('mouseleave', 'choropleth', () => { tooltip.hidden = true; map.getCanvas().style.cursor = ''; });
+
+function onChange(id, apply) {
+  $(id).addEventListener('change', async () => {
+    try {
+      await apply($(id).value);
+      await show();
+    } catch (err) {
+      console.error(err.message);
+    }
+  });
+}
+onChange('level', async (v) => { state.level = v; await fillIndicators(); await fillPeriods(); });
+onChange('indicator', async (v) => { state.indicator = v; await fillPeriods(); });
+onChange('period', async (v) => { state.period = v; });
+onChange('method', async (v) => { state.method = v; });
+onChange('k', async (v) => { state.k = v; });
+$('search').addEventListener('input', () => fillIndicators().catch((err) => console.error(err.message)));
+
+async function start() {
+  await Promise.all([loadLevels(), loadCatalogue(), loadAttribution()]);
+  await fillIndicators();
+  await fillPeriods();
+  $('method').value = state.method;
+  $('k').value = state.k;
+  if (!map.loaded()) await new Promise((resolve) => map.once('load', resolve));
+  await show();
+}
+start().catch((err) => console.error(err.message));

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// TestViewerShowsDensity opens the atlas at the root in headless Chromium,
+// as a browser after make run does: without a chosen map it shows the
+// Kreise by population density. The legend must be the classification
+// API's, the area under the map's centre (Jena) must carry its published
+// density, and its pixel must have the colour of its class. The
+// screenshot is kept as a test artifact (go test -artifacts).
+func TestViewerShowsDensity(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+
+	shot := filepath.Join(t.ArtifactDir(), "viewer-kreise-dichte.png")
+	// Jena's market square in the middle of the map
+	out := render(t, node, srv.URL+"/#map=9/50.9272/11.5863", shot)
+	var res struct {
+		Result struct {
+			State   map[string]string
+			Classes []struct {
+				Label  string
+				Count  int
+				Colour string
+				Lower  float64
+			}
+			Center   struct{ X, Y float64 }
+			Features []map[string]any
+		}
+	}
+	pageResult(t, out, &res.Result)
+	st := res.Result.State
+	if st["level"] != "kreis" || st["indicator"] != "dichte" || st["period"] != "2022-12-31" || st["method"] != "quantile" || st["k"] != "5" {
+		t.Errorf("state %v, want the Kreise by density of 2022-12-31 in 5 quantiles", st)
+	}
+
+	var api struct {
+		Classes []struct {
+			Label  string
+			Count  int
+			Colour string
+			Lower  float64
+		}
+	}
+	getJSON(t, srv.URL+"/indicators/dichte/classes?level=kreis&period=2022-12-31&method=quantile&k=5", &api)
+	if fmt.Sprint(res.Result.Classes) != fmt.Sprint(api.Classes) || len(api.Classes) != 5 {
+		t.Errorf("legend %v, want the API's %v", res.Result.Classes, api.Classes)
+	}
+
+	var values struct {
+		Rows []struct {
+			Code  string   `json:"code"`
+			Value *float64 `json:"value"`
+		} `json:"rows"`
+	}
+	getJSON(t, srv.URL+"/indicators/dichte/values?level=kreis&period=2022-12-31", &values)
+	var jenaDensity float64
+	for _, r := range values.Rows {
+		if r.Code == "16053" && r.Value != nil {
+			jenaDensity = *r.Value
+		}
+	}
+	fs := res.Result.Features
+	if len(fs) != 1 || fs[0]["code"] != "16053" || fs[0]["dichte"] != jenaDensity || jenaDensity == 0 {
+		t.Fatalf("features under the centre: %v, want Jena (16053) with density %v", fs, jenaDensity)
+	}
+	class := 0
+	for i, c := range api.Classes {
+		if jenaDensity >= c.Lower {
+			class = i
+		}
+	}
+	if got := pixelAt(t, shot, res.Result.Center.X, res.Result.Center.Y); got != api.Classes[class].Colour {
+		t.Errorf("colour at Jena: %s, want %s of class %q", got, api.Classes[class].Colour, api.Classes[class].Label)
+	}
+}
