@@ -171,10 +171,11 @@ func pixelAt(t *testing.T, shot string, x, y float64) string {
 }
 
 // render opens url in headless Chromium (render.mjs) and returns what the
-// page reported, saving a screenshot to shot.
-func render(t *testing.T, node, url, shot string) []byte {
+// page reported, saving a screenshot to shot; action is render.mjs's
+// optional third argument.
+func render(t *testing.T, node, url, shot string, action ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(node, "render.mjs", url, shot)
+	cmd := exec.Command(node, append([]string{"render.mjs", url, shot}, action...)...)
 	cmd.Dir = browserDir
 	out, err := cmd.Output()
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -76,5 +77,44 @@ func TestViewerShowsDensity(t *testing.T) {
 	}
 	if got := pixelAt(t, shot, res.Result.Center.X, res.Result.Center.Y); got != api.Classes[class].Colour {
 		t.Errorf("colour at Jena: %s, want %s of class %q", got, api.Classes[class].Colour, api.Classes[class].Label)
+	}
+}
+
+// TestViewerProfile clicks the area under the map's centre (Jena) in
+// headless Chromium at 1366×768: the area profile must show the values the
+// profile API gives.
+func TestViewerProfile(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-profile-jena.png")
+	out := render(t, node, srv.URL+"/#map=9/50.9272/11.5863", shot, "click-center")
+	var res struct {
+		Profile struct {
+			Code   string
+			Values map[string]*float64
+		}
+		Errors []string
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("render.mjs said %s: %v", out, err)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("console errors: %q", res.Errors)
+	}
+	var api struct {
+		Indicators []struct {
+			Key   string
+			Value *float64
+		}
+	}
+	getJSON(t, srv.URL+"/areas/kreis/16053/profile?period=2022-12-31", &api)
+	if res.Profile.Code != "16053" || len(res.Profile.Values) != len(api.Indicators) || len(api.Indicators) == 0 {
+		t.Fatalf("profile of %q with %d values, want Jena (16053) with the API's %d", res.Profile.Code, len(res.Profile.Values), len(api.Indicators))
+	}
+	for _, e := range api.Indicators {
+		got := res.Profile.Values[e.Key]
+		if (got == nil) != (e.Value == nil) || (got != nil && *got != *e.Value) {
+			t.Errorf("%s: page %v, API %v", e.Key, got, e.Value)
+		}
 	}
 }

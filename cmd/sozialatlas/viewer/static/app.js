@@ -198,6 +198,53 @@ map.on('mousemove', 'choropleth', (e) => {
 });
 map.on('mouseleave', 'choropleth', () => { tooltip.hidden = true; map.getCanvas().style.cursor = ''; });
 
+// The area profile (Gebietssteckbrief): every indicator of the clicked
+// area next to its parent, Kreis, Land and Germany, with its rank among
+// its siblings.
+const shown = (cell, decimals) => {
+  if (!cell) return '–';
+  if (cell.value !== null && cell.value !== undefined) return number(cell.value, decimals);
+  return cell.status === 'suppressed' ? 'gesperrt' : 'k. A.';
+};
+const escapeHTML = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+
+async function showProfile(code) {
+  const params = new URLSearchParams({ period: state.period });
+  const doc = await getJSON(`/areas/${state.level}/${encodeURIComponent(code)}/profile?${params}`);
+  // the parent is often the Kreis or the Land: each area once
+  const cols = [];
+  for (const c of ['parent', 'kreis', 'land', 'staat']) {
+    const a = doc.comparison[c];
+    if (a && !cols.some((o) => doc.comparison[o].code === a.code && doc.comparison[o].level === a.level)) cols.push(c);
+  }
+  const head = cols.map((c) => `<th scope="col">${escapeHTML(doc.comparison[c].name)}</th>`).join('');
+  let category = '';
+  const rows = [];
+  for (const e of doc.indicators) {
+    if (e.category !== category) {
+      category = e.category;
+      rows.push(`<tr><td class="category" colspan="${3 + cols.length}">${escapeHTML(category)}</td></tr>`);
+    }
+    const unit = e.unit ? ` (${escapeHTML(e.unit)})` : '';
+    const rank = e.rank ? `${e.rank} von ${e.ranked}` : '–';
+    rows.push(`<tr data-key="${e.key}"><th scope="row">${escapeHTML(e.title)}${unit}</th><td class="own">${shown(e, e.decimals)}</td>` +
+      cols.map((c) => `<td>${shown(e.comparison[c], e.decimals)}</td>`).join('') + `<td>${rank}</td></tr>`);
+  }
+  $('profile-body').innerHTML = `<h2>${escapeHTML(doc.area.name)} (${escapeHTML(doc.area.code)})</h2>
+    <p>Stichtag ${dateDE(doc.period)}</p>
+    <table><thead><tr><th scope="col">Indikator</th><th scope="col">Gebiet</th>${head}<th scope="col">Rang</th></tr></thead>
+    <tbody>${rows.join('')}</tbody></table>`;
+  $('profile').hidden = false;
+  map.resize();
+  window.atlasProfile = { code: doc.area.code, values: Object.fromEntries(doc.indicators.map((e) => [e.key, e.value])) };
+}
+
+map.on('click', 'choropleth', (e) => {
+  const f = e.features[0];
+  if (f) showProfile(f.properties.code).catch((err) => console.error(err.message));
+});
+$('profile-close').addEventListener('click', () => { $('profile').hidden = true; map.resize(); });
+
 function onChange(id, apply) {
   $(id).addEventListener('change', async () => {
     try {
