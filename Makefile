@@ -24,7 +24,7 @@ setup-run:
 setup-test:
 	@scripts/setup-debian.sh test
 	@test -d geo/oapif/testdata/node_modules/@apidevtools/swagger-parser || npm ci --prefix geo/oapif/testdata --no-audit --no-fund
-	@test -f cmd/sozialatlas/testdata/browser/node_modules/maplibre-gl/package.json || npm ci --prefix cmd/sozialatlas/testdata/browser --no-audit --no-fund
+	@test -f cmd/sozialatlas/testdata/browser/node_modules/axe-core/package.json || npm ci --prefix cmd/sozialatlas/testdata/browser --no-audit --no-fund
 	@test -d tiles/pmtiles/testdata/node_modules/pmtiles || npm ci --prefix tiles/pmtiles/testdata --no-audit --no-fund
 
 setup-bench:

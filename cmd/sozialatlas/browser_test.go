@@ -26,7 +26,7 @@ func browser(t *testing.T) string {
 	t.Helper()
 	tool(t, "chromium")
 	node := tool(t, "node")
-	for _, p := range []string{"node_modules/maplibre-gl/dist/maplibre-gl.mjs", "node_modules/ol/dist/ol.js", "node_modules/playwright-core/package.json"} {
+	for _, p := range []string{"node_modules/maplibre-gl/dist/maplibre-gl.mjs", "node_modules/ol/dist/ol.js", "node_modules/playwright-core/package.json", "node_modules/axe-core/axe.min.js"} {
 		if _, err := os.Stat(filepath.Join(browserDir, p)); err != nil {
 			if os.Getenv("CI") != "" {
 				t.Fatalf("%s is missing; make test runs npm ci in %s", p, browserDir)

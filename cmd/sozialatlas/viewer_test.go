@@ -118,3 +118,47 @@ func TestViewerProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestViewerSharedLink opens a shared link in a fresh browser: the page
+// must restore its level, indicator, period, classification and view, and
+// axe-core's WCAG 2.1 A/AA rules must find no serious or critical
+// violation.
+func TestViewerSharedLink(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	link := "/#level=gemeinde&indicator=einwohner&period=2022-12-31&method=jenks&k=4&map=9.00%2F50.9272%2F11.5863"
+	shot := filepath.Join(t.ArtifactDir(), "viewer-shared-link.png")
+	out := render(t, node, srv.URL+link, shot, "axe")
+	var res struct {
+		Result struct {
+			State   map[string]string
+			Classes []struct{ Label string }
+		}
+		Axe []struct {
+			ID, Impact, Help string
+			Nodes            []string
+		}
+		Errors []string
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("render.mjs said %s: %v", out, err)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("console errors: %q", res.Errors)
+	}
+	want := map[string]string{"level": "gemeinde", "indicator": "einwohner", "period": "2022-12-31",
+		"method": "jenks", "k": "4", "map": "9.00/50.9272/11.5863"}
+	if fmt.Sprint(res.Result.State) != fmt.Sprint(want) {
+		t.Errorf("state %v, want the link's %v", res.Result.State, want)
+	}
+	var api struct{ Classes []struct{ Label string } }
+	getJSON(t, srv.URL+"/indicators/einwohner/classes?level=gemeinde&period=2022-12-31&method=jenks&k=4", &api)
+	if fmt.Sprint(res.Result.Classes) != fmt.Sprint(api.Classes) || len(api.Classes) != 4 {
+		t.Errorf("legend %v, want the API's %v", res.Result.Classes, api.Classes)
+	}
+	for _, v := range res.Axe {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("axe-core: %s (%s): %s at %v", v.ID, v.Impact, v.Help, v.Nodes)
+		}
+	}
+}

@@ -2,7 +2,9 @@
 // window.result, and prints {result, errors} as JSON; saves a screenshot.
 // With "click-center" it opens the page at 1366×768, clicks the point
 // result.center names, waits for window.atlasProfile and prints it too.
-// Usage: node render.mjs URL SCREENSHOT.png [click-center]
+// With "axe" it runs axe-core's WCAG 2.1 A/AA rules on the page and
+// prints their violations.
+// Usage: node render.mjs URL SCREENSHOT.png [click-center|axe]
 import { chromium } from 'playwright-core';
 
 const [url, shot, action] = process.argv.slice(2);
@@ -31,14 +33,21 @@ try {
   }
   if (!process.exitCode) {
     const result = await page.evaluate(() => window.result);
-    let profile;
+    let profile, axe;
+    if (action === 'axe') {
+      await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+      axe = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+      });
+    }
     if (click) {
       await page.mouse.click(result.center.x, result.center.y);
       await page.waitForFunction(() => window.atlasProfile !== undefined, null, { timeout: 60000 });
       profile = await page.evaluate(() => window.atlasProfile);
     }
     await page.screenshot({ path: shot });
-    console.log(JSON.stringify({ result, profile, errors }));
+    console.log(JSON.stringify({ result, profile, axe, errors }));
   }
 } finally {
   await browser.close();

@@ -60,6 +60,25 @@ map.addControl(new maplibregl.NavigationControl(), 'top-right');
 map.on('error', (e) => console.error('Kartenfehler: ' + (e.error ? e.error.message : e)));
 map.on('moveend', writeState);
 
+// Patterns mark withheld (hatched) and missing (dotted) areas, so that
+// they are not told apart by colour alone (WCAG 1.4.1).
+function pattern(draw) {
+  const size = 8;
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const on = draw(x, y);
+      const i = (y * size + x) * 4;
+      data.set(on ? [80, 80, 80, 255] : [0, 0, 0, 0], i);
+    }
+  }
+  return { width: size, height: size, data };
+}
+map.on('load', () => {
+  map.addImage('hatch', pattern((x, y) => (x + y) % 8 < 2));
+  map.addImage('dots', pattern((x, y) => x % 4 === 1 && y % 4 === 1));
+});
+
 let catalogue = new Map(); // key → indicator
 let current = null; // { indicator, classes }
 
@@ -134,7 +153,7 @@ function legend(ind, classes) {
     rows.push(`<tr><td><span class="swatch hatched"></span></td><td>${suppressed.label}</td><td class="count">${suppressed.count}</td></tr>`);
   }
   if (missing.count > 0) {
-    rows.push(`<tr><td><span class="swatch" style="background:${missing.colour}"></span></td><td>${missing.label}</td><td class="count">${missing.count}</td></tr>`);
+    rows.push(`<tr><td><span class="swatch dotted" style="background-color:${missing.colour}"></span></td><td>${missing.label}</td><td class="count">${missing.count}</td></tr>`);
   }
   $('legend').innerHTML = `<h2>${ind.title}</h2>
     <table><caption class="sr">Klassen mit Anzahl der Gebiete</caption>
@@ -152,13 +171,18 @@ async function show() {
   const params = new URLSearchParams({ level: state.level, period: state.period, method: state.method, k: state.k });
   const classes = await getJSON(`/indicators/${state.indicator}/classes?${params}`);
   legend(ind, classes);
-  if (map.getLayer('choropleth')) map.removeLayer('choropleth');
-  if (map.getLayer('outline')) map.removeLayer('outline');
+  for (const id of ['choropleth', 'withheld', 'missing', 'outline']) {
+    if (map.getLayer(id)) map.removeLayer(id);
+  }
   if (map.getSource('atlas')) map.removeSource('atlas');
   const tiles = new URLSearchParams({ indicators: state.indicator, period: state.period });
   map.addSource('atlas', { type: 'vector', url: `/tiles/${state.level}.json?${tiles}` });
   map.addLayer({ id: 'choropleth', type: 'fill', source: 'atlas', 'source-layer': state.level,
     paint: { 'fill-color': classes.maplibre, 'fill-antialias': false } }, 'land-lines');
+  map.addLayer({ id: 'withheld', type: 'fill', source: 'atlas', 'source-layer': state.level,
+    filter: classes.suppressed.filter, paint: { 'fill-pattern': 'hatch' } }, 'land-lines');
+  map.addLayer({ id: 'missing', type: 'fill', source: 'atlas', 'source-layer': state.level,
+    filter: classes.missing.filter, paint: { 'fill-pattern': 'dots' } }, 'land-lines');
   map.addLayer({ id: 'outline', type: 'line', source: 'atlas', 'source-layer': state.level,
     paint: { 'line-color': '#ffffff', 'line-width': 0.4 } }, 'land-lines');
   current = { indicator: ind, classes };
@@ -189,7 +213,7 @@ map.on('mousemove', 'choropleth', (e) => {
   let value;
   if (p[key] !== undefined) value = `${number(p[key], current.indicator.decimals)} ${current.indicator.unit}`;
   else if (p[key + '_status'] === 'suppressed') value = 'gesperrt (Geheimhaltung)';
-  else value = 'keine Angabe';
+  else value = 'keine Daten';
   tooltip.textContent = `${p.name}: ${value}`;
   tooltip.style.left = `${e.originalEvent.clientX + 12}px`;
   tooltip.style.top = `${e.originalEvent.clientY + 12}px`;
@@ -260,6 +284,31 @@ onChange('indicator', async (v) => { state.indicator = v; await fillPeriods(); }
 onChange('period', async (v) => { state.period = v; });
 onChange('method', async (v) => { state.method = v; });
 onChange('k', async (v) => { state.k = v; });
+// Playing steps through the periods from the first, one every 1.5 s.
+let playing = null;
+function stopPlaying() {
+  clearInterval(playing);
+  playing = null;
+  $('play').setAttribute('aria-pressed', 'false');
+  $('play').textContent = '▶ Zeitreihe abspielen';
+}
+$('play').addEventListener('click', () => {
+  if (playing) { stopPlaying(); return; }
+  const periods = [...$('period').options].map((o) => o.value);
+  if (periods.length < 2) return;
+  let i = 0;
+  const step = () => {
+    if (i >= periods.length) { stopPlaying(); return; }
+    state.period = periods[i++];
+    $('period').value = state.period;
+    show().catch((err) => console.error(err.message));
+  };
+  $('play').setAttribute('aria-pressed', 'true');
+  $('play').textContent = '■ Anhalten';
+  step();
+  playing = setInterval(step, 1500);
+});
+
 $('search').addEventListener('input', () => fillIndicators().catch((err) => console.error(err.message)));
 
 async function start() {
