@@ -70,7 +70,8 @@ func demoServer(t testing.TB) (*httptest.Server, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	srv := httptest.NewServer(newRouterOn(demoDB(t), serveFlags{maxLimit: 20000}, log))
+	// the connections the service answers with (servingConfig)
+	srv := httptest.NewServer(newRouterOn(servingPoolOf(t, demoDB(t)), serveFlags{maxLimit: 20000}, log))
 	t.Cleanup(srv.Close)
 	return srv, logs
 }

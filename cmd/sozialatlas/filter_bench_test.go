@@ -85,11 +85,11 @@ func BenchmarkFilterGemeinden(b *testing.B) {
 
 // servingPoolOf opens a pool on the database of pool with the settings
 // the service answers requests with (servingConfig).
-func servingPoolOf(b *testing.B, pool *pgxpool.Pool) *pgxpool.Pool {
+func servingPoolOf(tb testing.TB, pool *pgxpool.Pool) *pgxpool.Pool {
 	p, err := pgxpool.NewWithConfig(context.Background(), servingConfig(pool.Config(), 0))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(p.Close)
+	tb.Cleanup(p.Close)
 	return p
 }

@@ -126,7 +126,7 @@ func TestViewerProfile(t *testing.T) {
 func TestViewerSharedLink(t *testing.T) {
 	node := browser(t)
 	srv, _ := demoServer(t)
-	link := "/#level=gemeinde&indicator=einwohner&period=2022-12-31&method=jenks&k=4&map=9.00%2F50.9272%2F11.5863"
+	link := "/#level=kreis&indicator=einwohner&period=2018-12-31&method=jenks&k=4&view=values&filter=einwohner%20%3E%20500000&map=9.00%2F50.9272%2F11.5863"
 	shot := filepath.Join(t.ArtifactDir(), "viewer-shared-link.png")
 	out := render(t, node, srv.URL+link, shot, "axe")
 	var res struct {
@@ -146,13 +146,13 @@ func TestViewerSharedLink(t *testing.T) {
 	if len(res.Errors) > 0 {
 		t.Errorf("console errors: %q", res.Errors)
 	}
-	want := map[string]string{"level": "gemeinde", "indicator": "einwohner", "period": "2022-12-31",
-		"method": "jenks", "k": "4", "map": "9.00/50.9272/11.5863"}
+	want := map[string]string{"level": "kreis", "indicator": "einwohner", "period": "2018-12-31",
+		"method": "jenks", "k": "4", "view": "values", "filter": "einwohner > 500000", "map": "9.00/50.9272/11.5863"}
 	if fmt.Sprint(res.Result.State) != fmt.Sprint(want) {
 		t.Errorf("state %v, want the link's %v", res.Result.State, want)
 	}
 	var api struct{ Classes []struct{ Label string } }
-	getJSON(t, srv.URL+"/indicators/einwohner/classes?level=gemeinde&period=2022-12-31&method=jenks&k=4", &api)
+	getJSON(t, srv.URL+"/indicators/einwohner/classes?level=kreis&period=2018-12-31&method=jenks&k=4", &api)
 	if fmt.Sprint(res.Result.Classes) != fmt.Sprint(api.Classes) || len(api.Classes) != 4 {
 		t.Errorf("legend %v, want the API's %v", res.Result.Classes, api.Classes)
 	}
@@ -160,5 +160,41 @@ func TestViewerSharedLink(t *testing.T) {
 		if v.Impact == "serious" || v.Impact == "critical" {
 			t.Errorf("axe-core: %s (%s): %s at %v", v.ID, v.Impact, v.Help, v.Nodes)
 		}
+	}
+}
+
+// TestViewerClustersAndFilter opens a link to the LISA clusters of the
+// Kreise's density with a filter: the legend must count the clusters of
+// /indicators/dichte/local, and the filtered list must be the areas the
+// same filter selects through /items.
+func TestViewerClustersAndFilter(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-lisa-filter.png")
+	out := render(t, node, srv.URL+"/#view=lisa&filter=dichte%20%3E%202000", shot)
+	var res struct {
+		Classes []struct{ Count int }
+		Filter  struct {
+			Codes  []string
+			Status string
+		}
+	}
+	pageResult(t, out, &res)
+	// the demo's 400 Kreise: 25 hh, 76 ll, 7 hl, 1 lh, 291 not significant
+	if got := fmt.Sprint(res.Classes); got != "[{25} {76} {7} {1} {291}]" {
+		t.Errorf("cluster legend %s", got)
+	}
+	var fc struct {
+		NumberMatched int
+		Features      []struct{ Properties struct{ Code string } }
+	}
+	getJSON(t, srv.URL+"/collections/kreis/items?filter=dichte%20%3E%202000&sortby=name&limit=1000", &fc)
+	var want []string
+	for _, f := range fc.Features {
+		want = append(want, f.Properties.Code)
+	}
+	if fmt.Sprint(res.Filter.Codes) != fmt.Sprint(want) || len(want) == 0 ||
+		res.Filter.Status != fmt.Sprintf("%d Gebiete erfüllen den Filter.", fc.NumberMatched) {
+		t.Errorf("filtered %v (%q), want %v", res.Filter.Codes, res.Filter.Status, want)
 	}
 }

@@ -28,6 +28,8 @@ const state = (() => {
     period: p.get('period') || '',
     method: p.get('method') || 'quantile',
     k: p.get('k') || '5',
+    view: p.get('view') || 'values',
+    filter: p.get('filter') || '',
     map: p.get('map') || '',
   };
 })();
@@ -56,6 +58,9 @@ const map = new maplibregl.Map({
     ],
   },
 });
+// Promised at once: 'load' fires only once, and map.loaded() is false again
+// whenever tiles are loading, so asking it later could wait forever.
+const mapLoaded = new Promise((resolve) => map.once('load', resolve));
 map.addControl(new maplibregl.NavigationControl(), 'top-right');
 map.on('error', (e) => console.error('Kartenfehler: ' + (e.error ? e.error.message : e)));
 map.on('moveend', writeState);
@@ -164,30 +169,101 @@ function legend(ind, classes) {
     <p>Geometrie: ${attribution}</p>`;
 }
 
+// The LISA clusters of local Moran's I, in the colours GeoDa made usual.
+const lisaClasses = [
+  ['hh', 'hoch – hoch (Hot Spot)', '#d7191c'],
+  ['ll', 'niedrig – niedrig (Cold Spot)', '#2c7bb6'],
+  ['hl', 'hoch – niedrig (Ausreißer)', '#fdae61'],
+  ['lh', 'niedrig – hoch (Ausreißer)', '#abd9e9'],
+  ['ns', 'nicht signifikant', '#eeeeee'],
+];
+
 // show draws the state's indicator: classes first, then the tiles.
 async function show() {
   const ind = catalogue.get(state.indicator);
   if (!ind || !state.period) return;
+  if (state.view === 'lisa') return showLISA(ind);
   const params = new URLSearchParams({ level: state.level, period: state.period, method: state.method, k: state.k });
   const classes = await getJSON(`/indicators/${state.indicator}/classes?${params}`);
   legend(ind, classes);
-  for (const id of ['choropleth', 'withheld', 'missing', 'outline']) {
-    if (map.getLayer(id)) map.removeLayer(id);
-  }
-  if (map.getSource('atlas')) map.removeSource('atlas');
-  const tiles = new URLSearchParams({ indicators: state.indicator, period: state.period });
-  map.addSource('atlas', { type: 'vector', url: `/tiles/${state.level}.json?${tiles}` });
-  map.addLayer({ id: 'choropleth', type: 'fill', source: 'atlas', 'source-layer': state.level,
-    paint: { 'fill-color': classes.maplibre, 'fill-antialias': false } }, 'land-lines');
-  map.addLayer({ id: 'withheld', type: 'fill', source: 'atlas', 'source-layer': state.level,
-    filter: classes.suppressed.filter, paint: { 'fill-pattern': 'hatch' } }, 'land-lines');
-  map.addLayer({ id: 'missing', type: 'fill', source: 'atlas', 'source-layer': state.level,
-    filter: classes.missing.filter, paint: { 'fill-pattern': 'dots' } }, 'land-lines');
-  map.addLayer({ id: 'outline', type: 'line', source: 'atlas', 'source-layer': state.level,
-    paint: { 'line-color': '#ffffff', 'line-width': 0.4 } }, 'land-lines');
+  replaceAtlas({ indicators: state.indicator, period: state.period }, classes.maplibre, classes);
   current = { indicator: ind, classes };
   writeState();
   map.once('idle', () => report(classes));
+}
+
+async function showLISA(ind) {
+  const property = `${ind.key}_lisa`;
+  const params = new URLSearchParams({ level: state.level, period: state.period });
+  const local = await getJSON(`/indicators/${ind.key}/local?${params}`);
+  const counts = new Map();
+  for (const a of local.areas) counts.set(a.cluster, (counts.get(a.cluster) || 0) + 1);
+  const rows = lisaClasses.map(([c, label, colour]) =>
+    `<tr><td><span class="swatch" style="background:${colour}"></span></td><td>${label}</td><td class="count">${counts.get(c) || 0}</td></tr>`);
+  $('legend').innerHTML = `<h2>${ind.title}: räumliche Cluster</h2>
+    <table><thead><tr><th scope="col"><span class="sr">Farbe</span></th><th scope="col">Cluster (lokales Moran's I, p &lt; ${local.alpha})</th><th scope="col">Gebiete</th></tr></thead>
+    <tbody>${rows.join('')}</tbody></table>
+    <p>Moran's I = ${number(local.I, 3)} (z = ${number(local.z, 1)}), Queen-Nachbarschaft, ${local.permutations} Permutationen</p>
+    <p>Stichtag ${dateDE(local.period)}</p>
+    <p>Quelle: ${ind.source || 'keine Angabe'}</p>
+    <p>Geometrie: ${attribution}</p>`;
+  const colour = ['match', ['get', property], ...lisaClasses.flatMap(([c, , col]) => [c, col]), '#d9d9d9'];
+  replaceAtlas({ indicators: property, period: state.period }, colour, null);
+  const classes = lisaClasses.map(([c, label, col]) => ({ label, colour: col, count: counts.get(c) || 0 }));
+  current = { indicator: ind, classes: null, lisa: property };
+  writeState();
+  map.once('idle', () => report({ classes, suppressed: { count: 0 }, missing: { count: 0 } }));
+}
+
+// replaceAtlas puts the layer's tiles with the given query under the
+// Länder boundaries, filled with colour; classes, when given, add the
+// patterns of withheld and missing areas.
+function replaceAtlas(query, colour, classes) {
+  for (const id of ['choropleth', 'withheld', 'missing', 'outline', 'highlight']) {
+    if (map.getLayer(id)) map.removeLayer(id);
+  }
+  if (map.getSource('atlas')) map.removeSource('atlas');
+  map.addSource('atlas', { type: 'vector', url: `/tiles/${state.level}.json?${new URLSearchParams(query)}` });
+  const layer = { source: 'atlas', 'source-layer': state.level };
+  map.addLayer({ id: 'choropleth', type: 'fill', ...layer, paint: { 'fill-color': colour, 'fill-antialias': false } }, 'land-lines');
+  if (classes) {
+    map.addLayer({ id: 'withheld', type: 'fill', ...layer, filter: classes.suppressed.filter, paint: { 'fill-pattern': 'hatch' } }, 'land-lines');
+    map.addLayer({ id: 'missing', type: 'fill', ...layer, filter: classes.missing.filter, paint: { 'fill-pattern': 'dots' } }, 'land-lines');
+  }
+  map.addLayer({ id: 'outline', type: 'line', ...layer, paint: { 'line-color': '#ffffff', 'line-width': 0.4 } }, 'land-lines');
+  map.addLayer({ id: 'highlight', type: 'line', ...layer, filter: ['in', ['get', 'code'], ['literal', highlighted]],
+    paint: { 'line-color': '#e63946', 'line-width': 2.5 } });
+}
+
+// The filter: the areas of the level matching a CQL2 expression on the
+// queryables, outlined on the map and listed.
+let highlighted = [];
+async function applyFilter() {
+  const text = $('filter').value.trim();
+  state.filter = text;
+  highlighted = [];
+  const list = $('filter-list');
+  list.replaceChildren();
+  $('filter-status').textContent = '';
+  if (text) {
+    const params = new URLSearchParams({ filter: text, limit: '1000', period: state.period, sortby: 'name' });
+    const res = await fetch(`/collections/${state.level}/items?${params}`, { headers: { Accept: 'application/geo+json' } });
+    const doc = await res.json();
+    if (!res.ok) {
+      $('filter-status').textContent = `Filter nicht ausführbar: ${doc.detail}`;
+    } else {
+      highlighted = doc.features.map((f) => f.properties.code);
+      for (const f of doc.features) {
+        const li = document.createElement('li');
+        li.textContent = `${f.properties.name} (${f.properties.code})`;
+        list.append(li);
+      }
+      $('filter-status').textContent = `${doc.numberMatched} Gebiete erfüllen den Filter` +
+        (doc.numberMatched > doc.features.length ? `, die ersten ${doc.features.length} sind aufgeführt.` : '.');
+    }
+  }
+  if (map.getLayer('highlight')) map.setFilter('highlight', ['in', ['get', 'code'], ['literal', highlighted]]);
+  writeState();
 }
 
 // report tells tests (and anyone scripting the page) what is drawn.
@@ -201,6 +277,7 @@ function report(classes) {
     missing: classes.missing,
     center: { x: box.left + c.x, y: box.top + c.y },
     features: map.queryRenderedFeatures(c, { layers: ['choropleth'] }).map((f) => f.properties),
+    filter: { codes: highlighted, status: $('filter-status').textContent },
   };
 }
 
@@ -284,6 +361,8 @@ onChange('indicator', async (v) => { state.indicator = v; await fillPeriods(); }
 onChange('period', async (v) => { state.period = v; });
 onChange('method', async (v) => { state.method = v; });
 onChange('k', async (v) => { state.k = v; });
+onChange('view', async (v) => { state.view = v; });
+$('filter').addEventListener('change', () => applyFilter().catch((err) => console.error(err.message)));
 // Playing steps through the periods from the first, one every 1.5 s.
 let playing = null;
 function stopPlaying() {
@@ -317,7 +396,10 @@ async function start() {
   await fillPeriods();
   $('method').value = state.method;
   $('k').value = state.k;
-  if (!map.loaded()) await new Promise((resolve) => map.once('load', resolve));
+  $('view').value = state.view;
+  $('filter').value = state.filter;
+  await mapLoaded;
+  if (state.filter) await applyFilter();
   await show();
 }
 start().catch((err) => console.error(err.message));
