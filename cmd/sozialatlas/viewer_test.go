@@ -198,3 +198,25 @@ func TestViewerClustersAndFilter(t *testing.T) {
 		t.Errorf("filtered %v (%q), want %v", res.Filter.Codes, res.Filter.Status, want)
 	}
 }
+
+// TestViewerBerlinPrognoseraeume switches to Berlin's 58 Prognoseräume:
+// the page offers their indicators, first the catalogue's first with
+// values there, and maps the age structure of 30 June 2022.
+func TestViewerBerlinPrognoseraeume(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-prognoseraeume.png")
+	out := render(t, node, srv.URL+"/#level=prognoseraum&indicator=anteil_65plus&map=10/52.5/13.4", shot)
+	var res struct {
+		State   map[string]string
+		Classes []struct{ Count int }
+	}
+	pageResult(t, out, &res)
+	areas := 0
+	for _, c := range res.Classes {
+		areas += c.Count
+	}
+	if res.State["indicator"] != "anteil_65plus" || res.State["period"] != "2022-06-30" || areas != 58 {
+		t.Errorf("state %v with %d areas in the legend, want anteil_65plus of 2022-06-30 over 58 Prognoseräume", res.State, areas)
+	}
+}

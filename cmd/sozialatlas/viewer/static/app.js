@@ -119,9 +119,9 @@ async function fillIndicators() {
   const select = $('indicator');
   select.replaceChildren();
   const groups = new Map();
-  for (const name of Object.keys(q.properties)) {
-    const ind = catalogue.get(name);
-    if (!ind) continue;
+  // in the catalogue's order, which groups and ranks them
+  for (const ind of catalogue.values()) {
+    if (!q.properties[ind.key]) continue;
     if (search && !ind.title.toLowerCase().includes(search) && !ind.key.includes(search)) continue;
     if (!groups.has(ind.category)) groups.set(ind.category, []);
     groups.get(ind.category).push(ind);
