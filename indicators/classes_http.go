@@ -50,14 +50,17 @@ func defaultScheme(method string, p Polarity) string {
 
 // classesDoc is the JSON answer of /indicators/{key}/classes.
 type classesDoc struct {
-	Indicator  Indicator `json:"indicator"`
-	Level      string    `json:"level"`
-	Period     string    `json:"period"`
-	Datetime   string    `json:"datetime"`
-	Method     string    `json:"method"`
-	K          int       `json:"k"`
-	KRequested int       `json:"k_requested"`
-	Scheme     string    `json:"scheme"`
+	Indicator Indicator `json:"indicator"`
+	Level     string    `json:"level"`
+	Period    string    `json:"period"`
+	Datetime  string    `json:"datetime"`
+	// Period2, when given, makes the classes those of the change from
+	// Period2 to Period (the property KEY_change of the tiles).
+	Period2    *string `json:"period2,omitempty"`
+	Method     string  `json:"method"`
+	K          int     `json:"k"`
+	KRequested int     `json:"k_requested"`
+	Scheme     string  `json:"scheme"`
 	// stddev only
 	Mean       *float64   `json:"mean,omitempty"`
 	SD         *float64   `json:"sd,omitempty"`
@@ -105,6 +108,9 @@ type classParams struct {
 	k      int // asked for; for manual len(breaks)+1
 	breaks []float64
 	scheme string // "" for the default
+	// bySign breaks the classes at zero and colours them by sign
+	// (change maps: what fell and what rose).
+	bySign bool
 }
 
 // readClassParams validates method, k, breaks and scheme.
@@ -173,7 +179,12 @@ func checkManualBreaks(breaks []float64, decimals int) error {
 // labels and a MapLibre fill-color expression for the vector tiles.
 func (o *outputs) classes(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	period, day, err := outPeriodDay(q, "breaks", "datetime", "f", "k", "level", "method", "period", "scheme")
+	period, day, err := outPeriodDay(q, "breaks", "datetime", "f", "k", "level", "method", "period", "period2", "scheme")
+	if err != nil {
+		web.BadRequest(w, r, err.Error())
+		return
+	}
+	period2, err := outDate(q, "period2")
 	if err != nil {
 		web.BadRequest(w, r, err.Error())
 		return
@@ -211,7 +222,28 @@ func (o *outputs) classes(w http.ResponseWriter, r *http.Request) {
 		noLevelValues(w, r, ind, l.Name, period, boundaries)
 		return
 	}
-	values, suppressed, missing, err := classValues(table)
+	var values []float64
+	var suppressed, missing int
+	if period2 == nil {
+		values, suppressed, missing, err = classValues(table)
+	} else {
+		earlier := o.valueRows()
+		defer o.putValueRows(earlier)
+		var found bool
+		_, found, err = o.levelCells(r.Context(), ind, l.Name, period2, boundaries, false, earlier)
+		if err != nil {
+			o.fail(w, r, fmt.Errorf("classes of the change of %s: %w", ind.Key, err))
+			return
+		}
+		if !found {
+			noLevelValues(w, r, ind, l.Name, period2, boundaries)
+			return
+		}
+		values, suppressed, missing, err = changeValues(table, earlier, ind.Decimals)
+		ind = changeIndicator(ind, *period2)
+		// standard deviations centre on the mean change instead
+		params.bySign = params.method != methodStddev
+	}
 	if err != nil {
 		o.fail(w, r, fmt.Errorf("classes of %s: %w", ind.Key, err))
 		return
@@ -222,6 +254,10 @@ func (o *outputs) classes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc.Level, doc.Period, doc.Datetime = l.Name, p.Format(time.DateOnly), boundaries.Format(time.DateOnly)
+	if period2 != nil {
+		from := period2.Format(time.DateOnly)
+		doc.Period2 = &from
+	}
 	if mt == outMediaJSON {
 		web.WriteJSON(w, r, o.log, http.StatusOK, outMediaJSON, doc)
 		return
@@ -266,6 +302,14 @@ func classesAnswer(ind Indicator, params classParams, values []float64, suppress
 	if params.method != methodManual {
 		dropEmptyClasses(&c, ind.Decimals)
 	}
+	if params.bySign {
+		if params.method != methodManual {
+			breakAtZero(&c, values)
+		}
+		if params.scheme != "" {
+			signSlots(&c)
+		}
+	}
 	name := params.scheme
 	if name == "" {
 		name = defaultScheme(params.method, ind.Polarity)
@@ -298,6 +342,12 @@ func classesAnswer(ind Indicator, params classParams, values []float64, suppress
 			Colour: colours[i], Label: labels[i]}
 		if c.withDeviations {
 			doc.Classes[i].SDLower, doc.Classes[i].SDUpper = finite(c.sdLow[i]), finite(c.sdHigh[i])
+		}
+	}
+	if params.bySign && params.scheme == "" {
+		doc.Scheme, colours = signColours(&c, ind.Polarity)
+		for i := range doc.Classes {
+			doc.Classes[i].Colour = colours[i]
 		}
 	}
 	doc.MapLibre = fillColour(ind.Key, c.breaks, colours)

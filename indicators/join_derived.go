@@ -103,8 +103,11 @@ LEFT JOIN (SELECT DISTINCT ON (p.level, p.code) p.level, p.code,
 	ORDER BY p.level, p.code, p.valid_from DESC NULLS LAST) %[1]s
 	ON %[1]s.level = a.parent_level AND %[1]s.code = a.parent_code`
 
-// LISASuffix marks the derived property KEY_lisa.
-const LISASuffix = "_" + derivedLISA
+// LISASuffix marks the derived property KEY_lisa, ChangeSuffix KEY_change.
+const (
+	LISASuffix   = "_" + derivedLISA
+	ChangeSuffix = "_" + derivedChange
+)
 
 // LISAClusters are the LISA clusters of KEY_lisa (code → hh, ll, hl, lh
 // or ns) of ind's published values in period at the level's areas valid

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
 	"github.com/sozialatlas/sozialatlas/geo/web"
+	"github.com/sozialatlas/sozialatlas/indicators"
 )
 
 // Identifiers of OGC API – Tiles (OGC 20-057) and the Two Dimensional Tile
@@ -105,6 +106,17 @@ func (s *Server) metaFor(ctx context.Context, r *http.Request) (*meta, error) {
 				m.fields = append(m.fields, field{li.Property(), "String",
 					fmt.Sprintf("LISA-Cluster von %s, Stichtag %s: hh, ll, hl, lh, ns (nicht signifikant); fehlt, wo das Gebiet nicht teilnimmt",
 						ind.Title, li.Period.Format("02.01.2006"))})
+				continue
+			}
+			if li.Since != nil {
+				unit := ind.Unit
+				if ind.Kind == indicators.Rate && unit == "%" {
+					unit = "Prozentpunkte"
+				}
+				m.fields = append(m.fields,
+					field{li.Property(), "Number", fmt.Sprintf("Veränderung von %s (%s) vom %s bis zum %s, aus den veröffentlichten Werten; fehlt, wo einer fehlt oder gesperrt ist",
+						ind.Title, unit, li.Since.Format("02.01.2006"), li.Period.Format("02.01.2006"))},
+					field{li.Property() + "_status", "String", "suppressed, wo einer der beiden Werte gesperrt ist"})
 				continue
 			}
 			m.fields = append(m.fields,

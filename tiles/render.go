@@ -55,12 +55,18 @@ type LayerIndicator struct {
 	// indicator Key (the property Key + indicators.LISASuffix) by area
 	// code instead of its values.
 	Clusters map[string]string
+	// Since, when not nil, makes this the change of Key's values from
+	// that period to Period (the property Key + indicators.ChangeSuffix).
+	Since *time.Time
 }
 
 // Property is the name of the feature property of li's values.
 func (li LayerIndicator) Property() string {
-	if li.Clusters != nil {
+	switch {
+	case li.Clusters != nil:
 		return li.Key + indicators.LISASuffix
+	case li.Since != nil:
+		return li.Key + indicators.ChangeSuffix
 	}
 	return li.Key
 }
@@ -109,6 +115,22 @@ func tileSQL(inds []LayerIndicator) string {
 			fmt.Fprintf(&joins, "\n\t\tLEFT JOIN unnest(@lc%d::text[], @lv%d::text[]) AS l%d(code, cluster) ON l%d.code = f.code", i, i, i, i)
 			continue
 		}
+		if ind.Since != nil {
+			// the difference of the two published figures, withheld where
+			// either is
+			v, w := fmt.Sprintf("v%d", i), fmt.Sprintf("w%d", i)
+			value := fmt.Sprintf("round((%s.value::numeric - %s.value::numeric), %d)::float8", v, w, ind.Decimals)
+			if ind.Decimals == 0 {
+				value += "::bigint"
+			}
+			fmt.Fprintf(&cols, ",\n\t\t\t%s AS %s, CASE WHEN 'suppressed' IN (%s.status, %s.status) THEN 'suppressed' END AS %s",
+				value, pgx.Identifier{ind.Property()}.Sanitize(), v, w, pgx.Identifier{ind.Property() + "_status"}.Sanitize())
+			for _, side := range []string{v, w} {
+				fmt.Fprintf(&joins, "\n\t\tLEFT JOIN LATERAL (SELECT c.value, c.status FROM %s c\n\t\t\tWHERE c.area_id = f.id AND c.indicator = @k%d::text AND c.period = @%s::date) %s ON true",
+					indicators.TileCellsSQL, i, "p"+side, side)
+			}
+			continue
+		}
 		v := fmt.Sprintf("v%d", i)
 		value := v + ".value"
 		if ind.Decimals == 0 {
@@ -142,6 +164,10 @@ func tileArgs(l *Layer, t TileID) pgx.NamedArgs {
 			continue
 		}
 		args[fmt.Sprintf("k%d", i)] = ind.Key
+		if ind.Since != nil {
+			args[fmt.Sprintf("pv%d", i)], args[fmt.Sprintf("pw%d", i)] = ind.Period, *ind.Since
+			continue
+		}
 		args[fmt.Sprintf("p%d", i)] = ind.Period
 	}
 	return args

@@ -128,14 +128,16 @@ func (s *Server) Routes(r chi.Router) {
 }
 
 // layerParams are the query parameters of tiles and their metadata.
-var layerParams = []string{"indicators", "period", "datetime"}
+var layerParams = []string{"indicators", "period", "period2", "datetime"}
 
 // request is a tile request's parameters as given.
 type request struct {
 	level      string
 	indicators []string
 	period     *time.Time
-	day        time.Time
+	// period2 is the earlier period of KEY_change properties.
+	period2 *time.Time
+	day     time.Time
 }
 
 // key identifies the request's tiles in the cache (with the tile and the
@@ -145,7 +147,11 @@ func (q *request) key() string {
 	if q.period != nil {
 		p = q.period.Format(time.DateOnly)
 	}
-	return q.level + "|" + strings.Join(q.indicators, ",") + "|" + p + "|" + q.day.Format(time.DateOnly)
+	p2 := ""
+	if q.period2 != nil {
+		p2 = q.period2.Format(time.DateOnly)
+	}
+	return q.level + "|" + strings.Join(q.indicators, ",") + "|" + p + "|" + p2 + "|" + q.day.Format(time.DateOnly)
 }
 
 // paramError is a bad query parameter, answered 400.
@@ -191,6 +197,16 @@ func parseRequest(r *http.Request, level string) (*request, error) {
 			return nil, &paramError{"period", fmt.Sprintf("%q is not a date (2022-12-31)", v)}
 		}
 		req.period = &t
+	}
+	if v := q.Get("period2"); v != "" {
+		if !slices.ContainsFunc(req.indicators, func(k string) bool { return strings.HasSuffix(k, indicators.ChangeSuffix) }) {
+			return nil, &paramError{"period2", "only with a change, e.g. indicators=einwohner" + indicators.ChangeSuffix + ": the period the change is counted from"}
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return nil, &paramError{"period2", fmt.Sprintf("%q is not a date (2018-12-31)", v)}
+		}
+		req.period2 = &t
 	}
 	req.day = today()
 	if v := q.Get("datetime"); v != "" {
@@ -284,29 +300,39 @@ func (s *Server) layer(ctx context.Context, version int64, req *request) (*Layer
 		if err != nil {
 			return nil, err
 		}
-		// KEY_lisa shows the clusters of KEY's values: KEY's period
+		// KEY_lisa shows the clusters of KEY's values and KEY_change their
+		// change since period2: KEY's period
 		keys := make([]string, len(req.indicators))
+		kinds := make([]string, len(req.indicators))
 		for n, k := range req.indicators {
 			keys[n] = k
-			if base, ok := strings.CutSuffix(k, indicators.LISASuffix); ok &&
-				!slices.ContainsFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == k }) {
-				keys[n] = base
+			if slices.ContainsFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == k }) {
+				continue
+			}
+			for _, suffix := range []string{indicators.LISASuffix, indicators.ChangeSuffix} {
+				if base, ok := strings.CutSuffix(k, suffix); ok &&
+					slices.ContainsFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == base }) {
+					keys[n], kinds[n] = base, suffix
+				}
 			}
 		}
 		periods, err := s.ind.LatestPeriods(ctx, req.level, keys, req.period, req.day)
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range req.indicators {
-			i := slices.IndexFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == k })
-			lisa := false
-			if base, ok := strings.CutSuffix(k, indicators.LISASuffix); ok && i < 0 {
-				if i = slices.IndexFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == base }); i >= 0 {
-					k, lisa = base, true
-				}
+		var earlier map[string]time.Time
+		if slices.Contains(kinds, indicators.ChangeSuffix) {
+			if req.period2 == nil {
+				return nil, &paramError{"period2", "missing; a change (" + indicators.ChangeSuffix + ") needs the period it is counted from"}
 			}
+			if earlier, err = s.ind.LatestPeriods(ctx, req.level, keys, req.period2, req.day); err != nil {
+				return nil, err
+			}
+		}
+		for n, k := range keys {
+			i := slices.IndexFunc(catalogue, func(ind indicators.Indicator) bool { return ind.Key == k })
 			if i < 0 {
-				return nil, &paramError{"indicators", fmt.Sprintf("%q is not an indicator; /indicators lists them", k)}
+				return nil, &paramError{"indicators", fmt.Sprintf("%q is not an indicator; /indicators lists them", req.indicators[n])}
 			}
 			for _, name := range []string{k, k + "_status", k + "_suppressed"} {
 				if name == "code" || name == "name" {
@@ -315,18 +341,20 @@ func (s *Server) layer(ctx context.Context, version int64, req *request) (*Layer
 			}
 			p, ok := periods[k]
 			if !ok {
-				in := ""
-				if req.period != nil {
-					in = " in period " + req.period.Format(time.DateOnly)
-				}
-				return nil, &notFoundError{fmt.Sprintf("Indicator %q has no values for level %q%s on the boundaries valid %s; /indicators/%s lists its levels and periods.",
-					k, req.level, in, req.day.Format(time.DateOnly), k)}
+				return nil, noValues(k, req.level, req.period, req.day)
 			}
 			li := LayerIndicator{Key: k, Period: p, Decimals: catalogue[i].Decimals}
-			if lisa {
+			switch kinds[n] {
+			case indicators.LISASuffix:
 				if li.Clusters, err = s.ind.LISAClusters(ctx, catalogue[i], req.level, p, req.day); err != nil {
 					return nil, err
 				}
+			case indicators.ChangeSuffix:
+				from, ok := earlier[k]
+				if !ok {
+					return nil, noValues(k, req.level, req.period2, req.day)
+				}
+				li.Since = &from
 			}
 			l.Indicators = append(l.Indicators, li)
 		}
@@ -340,6 +368,16 @@ func (s *Server) layer(ctx context.Context, version int64, req *request) (*Layer
 	}
 	s.mu.Unlock()
 	return l, nil
+}
+
+// noValues is the answer for an indicator without values at the level.
+func noValues(key, level string, period *time.Time, day time.Time) error {
+	in := ""
+	if period != nil {
+		in = " in period " + period.Format(time.DateOnly)
+	}
+	return &notFoundError{fmt.Sprintf("Indicator %q has no values for level %q%s on the boundaries valid %s; /indicators/%s lists its levels and periods.",
+		key, level, in, day.Format(time.DateOnly), key)}
 }
 
 func (s *Server) seenVersion() int64 {

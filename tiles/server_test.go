@@ -240,6 +240,11 @@ func TestTileParameters(t *testing.T) {
 			"a": {"code": "a", "name": "Alpha", "einwohner": int64(1234), "einwohner_status": "measured"},
 			"b": {"code": "b", "name": "Beta", "einwohner_status": "suppressed", "einwohner_suppressed": "primary"},
 			"c": {"code": "c", "name": "Gamma"}}},
+		// the change since 2021 from the published figures; Beta's 2022
+		// figure is withheld, so is its change
+		{"?indicators=einwohner_change,einwohner&period2=2021-12-31", map[string]map[string]any{
+			"a": {"code": "a", "name": "Alpha", "einwohner_change": int64(234), "einwohner": int64(1234), "einwohner_status": "measured"},
+			"b": {"code": "b", "name": "Beta", "einwohner_change_status": "suppressed", "einwohner_status": "suppressed", "einwohner_suppressed": "primary"}}},
 		{"?indicators=einwohner&datetime=2020-06-30&period=2020-12-31", map[string]map[string]any{
 			"a": {"code": "a", "name": "Alpha"}, "b": {"code": "b", "name": "Beta"},
 			"c": {"code": "c", "name": "Gamma", "einwohner": int64(77), "einwohner_status": "measured"}}},
@@ -326,7 +331,11 @@ func TestTileErrors(t *testing.T) {
 		{"/tiles/gemeinde/8/x/0.mvt", 400, `query parameter x: "x" is not a whole number`},
 		{"/tiles/gemeinde/8/1/1.mvt?indicators=nix", 400, `query parameter indicators: "nix" is not an indicator; /indicators lists them`},
 		{"/tiles/gemeinde/8/1/1.mvt?indicators=einwohner&period=2022-13-01", 400, `query parameter period: "2022-13-01" is not a date (2022-12-31)`},
-		{"/tiles/gemeinde/8/1/1.mvt?indicator=einwohner", 400, `query parameter "indicator": unknown; tiles take indicators, period, datetime`},
+		{"/tiles/gemeinde/8/1/1.mvt?indicator=einwohner", 400, `query parameter "indicator": unknown; tiles take indicators, period, period2, datetime`},
+		{"/tiles/gemeinde/8/1/1.mvt?indicators=einwohner_change", 400, `query parameter period2: missing; a change (_change) needs the period it is counted from`},
+		{"/tiles/gemeinde/8/1/1.mvt?indicators=einwohner&period2=2021-12-31", 400, `query parameter period2: only with a change, e.g. indicators=einwohner_change`},
+		{"/tiles/gemeinde/8/1/1.mvt?indicators=einwohner_change&period2=2019-12-31", 404,
+			`Indicator "einwohner" has no values for level "gemeinde" in period 2019-12-31`},
 		{"/tiles/gemeinde/8/1/1.mvt?indicators=einwohner&period=2019-12-31", 404,
 			`Indicator "einwohner" has no values for level "gemeinde" in period 2019-12-31`},
 		{"/tiles/dorf/8/1/1.mvt", 404, `There is no level "dorf"; /collections lists them.`},
