@@ -3,7 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"image/png"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -147,7 +151,8 @@ func TestViewerSharedLink(t *testing.T) {
 		t.Errorf("console errors: %q", res.Errors)
 	}
 	want := map[string]string{"level": "kreis", "indicator": "einwohner", "period": "2018-12-31",
-		"method": "jenks", "k": "4", "view": "values", "filter": "einwohner > 500000", "map": "9.00/50.9272/11.5863"}
+		"method": "jenks", "k": "4", "view": "values", "filter": "einwohner > 500000", "map": "9.00/50.9272/11.5863",
+		"period2": "2018-12-31"}
 	if fmt.Sprint(res.Result.State) != fmt.Sprint(want) {
 		t.Errorf("state %v, want the link's %v", res.Result.State, want)
 	}
@@ -218,5 +223,206 @@ func TestViewerBerlinPrognoseraeume(t *testing.T) {
 	}
 	if res.State["indicator"] != "anteil_65plus" || res.State["period"] != "2022-06-30" || areas != 58 {
 		t.Errorf("state %v with %d areas in the legend, want anteil_65plus of 2022-06-30 over 58 Prognoseräume", res.State, areas)
+	}
+}
+
+// legendClass is a class of the legend as the page reports it.
+type legendClass struct {
+	Label  string
+	Count  int
+	Colour string
+	Lower  float64
+}
+
+// valueOf reads the published value of one area from /values.
+func valueOf(t *testing.T, base, key, level, period, code string) float64 {
+	t.Helper()
+	var doc struct {
+		Rows []struct {
+			Code  string
+			Value *float64
+		}
+	}
+	getJSON(t, fmt.Sprintf("%s/indicators/%s/values?level=%s&period=%s", base, key, level, period), &doc)
+	for _, r := range doc.Rows {
+		if r.Code == code && r.Value != nil {
+			return *r.Value
+		}
+	}
+	t.Fatalf("%s has no published %s at %s in %s", code, key, level, period)
+	return 0
+}
+
+// classOf is the class of v: the last whose lower bound v reaches.
+func classOf(classes []legendClass, v float64) legendClass {
+	c := classes[0]
+	for _, k := range classes {
+		if v >= k.Lower {
+			c = k
+		}
+	}
+	return c
+}
+
+// TestViewerChangeAndExport opens the change map of the Kreise's
+// residents from 2018 to 2022 and exports it as PNG: the legend must be
+// the classification API's classes of the change, Jena's change the
+// difference of its two published figures, its pixel the colour of its
+// class, and the exported picture must carry the legend's colours where
+// the page says it drew them.
+func TestViewerChangeAndExport(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-change.png")
+	out := render(t, node, srv.URL+"/#view=change&indicator=einwohner&period2=2018-12-31&map=9/50.9272/11.5863", shot, "export")
+	var res struct {
+		Result struct {
+			State    map[string]string
+			Classes  []legendClass
+			Center   struct{ X, Y float64 }
+			Features []map[string]any
+		}
+		Exported struct {
+			Name          string
+			Width, Height int
+			Swatches      []struct {
+				X, Y   float64
+				Colour string
+			}
+		}
+		Errors []string
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("render.mjs said %s: %v", out, err)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("console errors: %q", res.Errors)
+	}
+	if st := res.Result.State; st["view"] != "change" || st["period"] != "2022-12-31" || st["period2"] != "2018-12-31" {
+		t.Errorf("state %v, want the change from 2018-12-31 to 2022-12-31", st)
+	}
+	var api struct {
+		Scheme  string
+		Classes []legendClass
+	}
+	getJSON(t, srv.URL+"/indicators/einwohner/classes?level=kreis&period=2022-12-31&period2=2018-12-31&method=quantile&k=5", &api)
+	if fmt.Sprint(res.Result.Classes) != fmt.Sprint(api.Classes) || len(api.Classes) != 6 || api.Scheme != "Oranges_r|Purples" {
+		t.Errorf("legend %v, want the API's %v (%s)", res.Result.Classes, api.Classes, api.Scheme)
+	}
+	change := valueOf(t, srv.URL, "einwohner", "kreis", "2022-12-31", "16053") - valueOf(t, srv.URL, "einwohner", "kreis", "2018-12-31", "16053")
+	fs := res.Result.Features
+	if len(fs) != 1 || fs[0]["code"] != "16053" || fs[0]["einwohner_change"] != change {
+		t.Fatalf("features under the centre: %v, want Jena (16053) with a change of %v", fs, change)
+	}
+	class := classOf(api.Classes, change)
+	if got := pixelAt(t, shot, res.Result.Center.X, res.Result.Center.Y); got != class.Colour {
+		t.Errorf("colour at Jena: %s, want %s of class %q", got, class.Colour, class.Label)
+	}
+
+	exported := filepath.Join(t.ArtifactDir(), "viewer-change-export.png")
+	if res.Exported.Name != "sozialatlas_kreis_einwohner_change_2022-12-31.png" || res.Exported.Width < 800 || len(res.Exported.Swatches) != len(api.Classes) {
+		t.Fatalf("export %+v", res.Exported)
+	}
+	f, err := os.Open(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil || cfg.Width != res.Exported.Width || cfg.Height != res.Exported.Height {
+		t.Fatalf("exported PNG %+v (%v), want %d×%d", cfg, err, res.Exported.Width, res.Exported.Height)
+	}
+	for i, s := range res.Exported.Swatches {
+		if got := pixelAt(t, exported, s.X, s.Y); s.Colour != api.Classes[i].Colour || got != s.Colour {
+			t.Errorf("swatch %d in the PNG: %s, want %s", i+1, got, api.Classes[i].Colour)
+		}
+	}
+}
+
+// TestViewerSideBySide shows 2022 and 2018 side by side: both maps with
+// the breaks of 2022, so that equal colours mean equal values; the
+// legend counts 2018's areas in those classes as the API's manual
+// classification does, and each map shows Jena with its period's value
+// in its class's colour.
+func TestViewerSideBySide(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-side-by-side.png")
+	out := render(t, node, srv.URL+"/#view=side&indicator=einwohner&period2=2018-12-31&map=9/50.9272/11.5863", shot)
+	type mapResult struct {
+		Classes  []legendClass
+		Center   struct{ X, Y float64 }
+		Features []map[string]any
+	}
+	var res struct {
+		mapResult
+		Side mapResult
+	}
+	pageResult(t, out, &res)
+	var now, then struct{ Classes []legendClass }
+	getJSON(t, srv.URL+"/indicators/einwohner/classes?level=kreis&period=2022-12-31&method=quantile&k=5", &now)
+	inner := make([]string, 0, len(now.Classes)-1)
+	for _, c := range now.Classes[1:] {
+		inner = append(inner, strconv.FormatFloat(c.Lower, 'f', -1, 64))
+	}
+	getJSON(t, srv.URL+"/indicators/einwohner/classes?level=kreis&period=2018-12-31&method=manual&breaks="+strings.Join(inner, ","), &then)
+	if fmt.Sprint(res.Classes) != fmt.Sprint(now.Classes) || len(res.Side.Classes) != len(now.Classes) {
+		t.Fatalf("legend %v and %v, want 2022's classes %v", res.Classes, res.Side.Classes, now.Classes)
+	}
+	for i, c := range res.Side.Classes {
+		if c.Count != then.Classes[i].Count {
+			t.Errorf("class %d: %d areas in 2018, the API counts %d", i+1, c.Count, then.Classes[i].Count)
+		}
+	}
+	for _, m := range []struct {
+		period string
+		res    mapResult
+	}{{"2022-12-31", res.mapResult}, {"2018-12-31", res.Side}} {
+		v := valueOf(t, srv.URL, "einwohner", "kreis", m.period, "16053")
+		if fs := m.res.Features; len(fs) != 1 || fs[0]["code"] != "16053" || fs[0]["einwohner"] != v {
+			t.Errorf("%s: features under the centre %v, want Jena with %v", m.period, fs, v)
+			continue
+		}
+		class := classOf(now.Classes, v)
+		if got := pixelAt(t, shot, m.res.Center.X, m.res.Center.Y); got != class.Colour {
+			t.Errorf("%s: colour at Jena %s, want %s of class %q", m.period, got, class.Colour, class.Label)
+		}
+	}
+}
+
+// TestViewerPhone opens the atlas in a phone's viewport: the page must
+// not scroll sideways, the map must take the full width and a usable
+// height, and axe-core must find no serious violation there either.
+func TestViewerPhone(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-phone.png")
+	out := render(t, node, srv.URL+"/", shot, "phone,axe")
+	var res struct {
+		Result struct{ Classes []legendClass }
+		Layout struct {
+			InnerWidth, ScrollWidth float64
+			Map, Controls           struct{ X, Y, Width, Height float64 }
+		}
+		Axe []struct {
+			ID, Impact, Help string
+			Nodes            []string
+		}
+		Errors []string
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("render.mjs said %s: %v", out, err)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("console errors: %q", res.Errors)
+	}
+	l := res.Layout
+	if l.InnerWidth != 390 || l.ScrollWidth > l.InnerWidth || l.Map.Width != l.InnerWidth || l.Map.Height < 300 || len(res.Result.Classes) != 5 {
+		t.Errorf("layout %+v with %d classes: want no sideways scrolling and the map 390 px wide, at least 300 high", l, len(res.Result.Classes))
+	}
+	for _, v := range res.Axe {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("axe-core: %s (%s): %s at %v", v.ID, v.Impact, v.Help, v.Nodes)
+		}
 	}
 }

@@ -3,12 +3,18 @@
 // With "click-center" it opens the page at 1366×768, clicks the point
 // result.center names, waits for window.atlasProfile and prints it too.
 // With "axe" it runs axe-core's WCAG 2.1 A/AA rules on the page and
-// prints their violations.
-// Usage: node render.mjs URL SCREENSHOT.png [click-center|axe]
+// prints their violations. With "export" it presses the PNG export
+// button, saves the download next to the screenshot (NAME-export.png) and
+// prints window.atlasExport. With "phone" the page opens in a phone's
+// viewport (390×844, touch) and the layout's widths are printed.
+// Actions combine with commas: phone,axe.
+// Usage: node render.mjs URL SCREENSHOT.png [ACTION[,ACTION]]
 import { chromium } from 'playwright-core';
 
-const [url, shot, action] = process.argv.slice(2);
-const click = action === 'click-center';
+const [url, shot, action = ''] = process.argv.slice(2);
+const actions = action.split(',');
+const click = actions.includes('click-center');
+const phone = actions.includes('phone');
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: [
@@ -20,7 +26,8 @@ const browser = await chromium.launch({
 });
 const errors = [];
 try {
-  const page = await browser.newPage({ viewport: click ? { width: 1366, height: 768 } : { width: 800, height: 600 } });
+  const page = await browser.newPage(phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, acceptDownloads: true } :
+    { viewport: click ? { width: 1366, height: 768 } : { width: 800, height: 600 }, acceptDownloads: true });
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
@@ -33,8 +40,19 @@ try {
   }
   if (!process.exitCode) {
     const result = await page.evaluate(() => window.result);
-    let profile, axe;
-    if (action === 'axe') {
+    let profile, axe, exported, layout;
+    if (phone) {
+      layout = await page.evaluate(() => {
+        const box = (id) => { const r = document.getElementById(id).getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; };
+        return { innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, map: box('map'), controls: box('controls') };
+      });
+    }
+    if (actions.includes('export')) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+      await download.saveAs(shot.replace(/\.png$/, '-export.png'));
+      exported = await page.evaluate(() => window.atlasExport);
+    }
+    if (actions.includes('axe')) {
       await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
       axe = await page.evaluate(async () => {
         const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
@@ -47,7 +65,7 @@ try {
       profile = await page.evaluate(() => window.atlasProfile);
     }
     await page.screenshot({ path: shot });
-    console.log(JSON.stringify({ result, profile, axe, errors }));
+    console.log(JSON.stringify({ result, profile, axe, exported, layout, errors }));
   }
 } finally {
   await browser.close();

@@ -26,6 +26,7 @@ const state = (() => {
     level: p.get('level') || 'kreis',
     indicator: p.get('indicator') || 'dichte',
     period: p.get('period') || '',
+    period2: p.get('period2') || '',
     method: p.get('method') || 'quantile',
     k: p.get('k') || '5',
     view: p.get('view') || 'values',
@@ -42,27 +43,40 @@ function writeState() {
 }
 
 const [zoom, lat, lon] = state.map ? state.map.split('/').map(Number) : [5.2, 51.1, 10.4];
-const map = new maplibregl.Map({
-  container: 'map',
-  center: [lon, lat],
-  zoom,
-  fadeDuration: 0,
-  canvasContextAttributes: { preserveDrawingBuffer: true },
-  style: {
-    version: 8,
-    sources: { base: { type: 'vector', url: '/tiles/land.json' } },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#f4f4f4' } },
-      { id: 'land-lines', type: 'line', source: 'base', 'source-layer': 'land',
-        paint: { 'line-color': '#333333', 'line-width': 1.2 } },
-    ],
-  },
-});
-// Promised at once: 'load' fires only once, and map.loaded() is false again
-// whenever tiles are loading, so asking it later could wait forever.
-const mapLoaded = new Promise((resolve) => map.once('load', resolve));
+
+// newMap makes a map over the neutral base: the Länder boundaries from the
+// service's own tiles, with the patterns of withheld and missing areas.
+// Its promise resolves on 'load', promised at once: 'load' fires only
+// once, and map.loaded() is false again whenever tiles are loading, so
+// asking it later could wait forever.
+function newMap(container, view) {
+  const m = new maplibregl.Map({
+    container,
+    ...view,
+    fadeDuration: 0,
+    // the PNG export reads the canvas after drawing
+    canvasContextAttributes: { preserveDrawingBuffer: true },
+    style: {
+      version: 8,
+      sources: { base: { type: 'vector', url: '/tiles/land.json' } },
+      layers: [
+        { id: 'background', type: 'background', paint: { 'background-color': '#f4f4f4' } },
+        { id: 'land-lines', type: 'line', source: 'base', 'source-layer': 'land',
+          paint: { 'line-color': '#333333', 'line-width': 1.2 } },
+      ],
+    },
+  });
+  m.on('error', (e) => console.error('Kartenfehler: ' + (e.error ? e.error.message : e)));
+  const loaded = new Promise((resolve) => m.once('load', () => {
+    m.addImage('hatch', pattern((x, y) => (x + y) % 8 < 2));
+    m.addImage('dots', pattern((x, y) => x % 4 === 1 && y % 4 === 1));
+    resolve();
+  }));
+  return [m, loaded];
+}
+
+const [map, mapLoaded] = newMap('map', { center: [lon, lat], zoom, attributionControl: { compact: true } });
 map.addControl(new maplibregl.NavigationControl(), 'top-right');
-map.on('error', (e) => console.error('Kartenfehler: ' + (e.error ? e.error.message : e)));
 map.on('moveend', writeState);
 
 // Patterns mark withheld (hatched) and missing (dotted) areas, so that
@@ -79,10 +93,6 @@ function pattern(draw) {
   }
   return { width: size, height: size, data };
 }
-map.on('load', () => {
-  map.addImage('hatch', pattern((x, y) => (x + y) % 8 < 2));
-  map.addImage('dots', pattern((x, y) => x % 4 === 1 && y % 4 === 1));
-});
 
 let catalogue = new Map(); // key → indicator
 let current = null; // { indicator, classes }
@@ -148,25 +158,49 @@ async function fillPeriods() {
   select.replaceChildren(...periods.map((p) => new Option(dateDE(p), p)));
   if (!periods.includes(state.period)) state.period = periods[periods.length - 1] || '';
   select.value = state.period;
+  // compared with the earliest period unless the state names another
+  $('period2').replaceChildren(...periods.map((p) => new Option(dateDE(p), p)));
+  if (!periods.includes(state.period2)) state.period2 = periods[0] || '';
+  $('period2').value = state.period2;
 }
 
-function legend(ind, classes) {
-  const rows = classes.classes.map((c) =>
-    `<tr><td><span class="swatch" style="background:${c.colour}"></span></td><td>${c.label}</td><td class="count">${c.count}</td></tr>`);
+// A legend is a model first (title, rows, notes), drawn as HTML in the
+// page and onto the canvas of the PNG export from the same data.
+let legendModel = null;
+
+// classLegend is the legend of a classification; second, when given,
+// adds the counts of the comparison period with the same breaks.
+function classLegend(ind, classes, second) {
+  const rows = classes.classes.map((c, i) => ({ label: c.label, colour: c.colour, count: c.count,
+    count2: second ? second.classes[i].count : undefined }));
   const { suppressed, missing } = classes;
-  if (suppressed.count > 0) {
-    rows.push(`<tr><td><span class="swatch hatched"></span></td><td>${suppressed.label}</td><td class="count">${suppressed.count}</td></tr>`);
+  if (suppressed.count > 0 || (second && second.suppressed.count > 0)) {
+    rows.push({ label: suppressed.label, colour: suppressed.colour, pattern: 'hatch', count: suppressed.count,
+      count2: second ? second.suppressed.count : undefined });
   }
-  if (missing.count > 0) {
-    rows.push(`<tr><td><span class="swatch dotted" style="background-color:${missing.colour}"></span></td><td>${missing.label}</td><td class="count">${missing.count}</td></tr>`);
+  if (missing.count > 0 || (second && second.missing.count > 0)) {
+    rows.push({ label: missing.label, colour: missing.colour, pattern: 'dots', count: missing.count,
+      count2: second ? second.missing.count : undefined });
   }
-  $('legend').innerHTML = `<h2>${ind.title}</h2>
+  const counts = second ? [dateDE(classes.period), dateDE(second.period)] : ['Gebiete'];
+  const dates = second ? `Stichtage ${dateDE(classes.period)} und ${dateDE(second.period)}` :
+    classes.period2 ? `Veränderung vom ${dateDE(classes.period2)} bis zum ${dateDE(classes.period)}` :
+      `Stichtag ${dateDE(classes.period)}`;
+  return { title: ind.title, head: `Klasse (${ind.unit || 'Wert'})`, counts, rows,
+    notes: [dates, `Quelle: ${ind.source || 'keine Angabe'}`, `Geometrie: ${attribution}`] };
+}
+
+function drawLegend(model) {
+  legendModel = model;
+  const swatch = (r) => r.pattern === 'hatch' ? '<span class="swatch hatched"></span>' :
+    `<span class="swatch${r.pattern === 'dots' ? ' dotted' : ''}" style="background-color:${r.colour}"></span>`;
+  const rows = model.rows.map((r) => `<tr><td>${swatch(r)}</td><td>${escapeHTML(r.label)}</td><td class="count">${r.count}</td>` +
+    (r.count2 !== undefined ? `<td class="count">${r.count2}</td>` : '') + '</tr>');
+  $('legend').innerHTML = `<h2>${escapeHTML(model.title)}</h2>
     <table><caption class="sr">Klassen mit Anzahl der Gebiete</caption>
-    <thead><tr><th scope="col"><span class="sr">Farbe</span></th><th scope="col">Klasse (${ind.unit || 'Wert'})</th><th scope="col">Gebiete</th></tr></thead>
-    <tbody>${rows.join('')}</tbody></table>
-    <p>Stichtag ${dateDE(classes.period)}</p>
-    <p>Quelle: ${ind.source || 'keine Angabe'}</p>
-    <p>Geometrie: ${attribution}</p>`;
+    <thead><tr><th scope="col"><span class="sr">Farbe</span></th><th scope="col">${escapeHTML(model.head)}</th>` +
+    model.counts.map((c) => `<th scope="col">${model.counts.length > 1 ? 'Gebiete ' : ''}${escapeHTML(c)}</th>`).join('') + `</tr></thead>
+    <tbody>${rows.join('')}</tbody></table>` + model.notes.map((n) => `<p>${escapeHTML(n)}</p>`).join('');
 }
 
 // The LISA clusters of local Moran's I, in the colours GeoDa made usual.
@@ -178,18 +212,76 @@ const lisaClasses = [
   ['ns', 'nicht signifikant', '#eeeeee'],
 ];
 
-// show draws the state's indicator: classes first, then the tiles.
+// show draws the state's indicator: classes first, then the tiles. The
+// change view classes and maps KEY_change from period2 to period; the
+// side view adds a second map of period2 with the same breaks, so that
+// equal colours mean equal values.
 async function show() {
   const ind = catalogue.get(state.indicator);
   if (!ind || !state.period) return;
+  $('compare-controls').hidden = !['change', 'side'].includes(state.view);
+  if (state.view !== 'side') closeSide();
   if (state.view === 'lisa') return showLISA(ind);
   const params = new URLSearchParams({ level: state.level, period: state.period, method: state.method, k: state.k });
+  if (state.view === 'change') params.set('period2', state.period2);
   const classes = await getJSON(`/indicators/${state.indicator}/classes?${params}`);
-  legend(ind, classes);
-  replaceAtlas({ indicators: state.indicator, period: state.period }, classes.maplibre, classes);
-  current = { indicator: ind, classes };
+  const shownInd = state.view === 'change' ? classes.indicator : ind;
+  let second = null;
+  if (state.view === 'side') second = await showSide(classes);
+  drawLegend(classLegend(shownInd, classes, second));
+  const query = state.view === 'change' ?
+    { indicators: classes.property, period: state.period, period2: state.period2 } :
+    { indicators: state.indicator, period: state.period };
+  replaceAtlas(map, query, classes.maplibre, classes);
+  $('map-caption').hidden = state.view !== 'side';
+  $('map-caption').textContent = `Stichtag ${dateDE(state.period)}`;
+  current = { indicator: shownInd, classes };
   writeState();
-  map.once('idle', () => report(classes));
+  await Promise.all([idle(map), second ? idle(map2) : null]);
+  report(classes, second);
+}
+
+const idle = (m) => new Promise((resolve) => m.once('idle', resolve));
+
+// The second map of the side view follows the first.
+let map2 = null;
+let map2Loaded = null;
+
+async function showSide(classes) {
+  if (!map2) {
+    $('map-side').hidden = false;
+    map.resize();
+    // one attribution for both maps, which show the same sources
+    [map2, map2Loaded] = newMap('map2', { center: map.getCenter(), zoom: map.getZoom(), interactive: false, attributionControl: false });
+    map.on('move', followMain);
+  }
+  await map2Loaded;
+  $('map2-caption').textContent = `Stichtag ${dateDE(state.period2)}`;
+  // the breaks of the shown period, counted in the other
+  let second = null;
+  const inner = classes.breaks.slice(1, -1);
+  if (inner.length > 0) {
+    const params = new URLSearchParams({ level: state.level, period: state.period2, method: 'manual', breaks: inner.join(',') });
+    second = await getJSON(`/indicators/${state.indicator}/classes?${params}`);
+  } else {
+    second = { ...classes, period: state.period2 };
+  }
+  replaceAtlas(map2, { indicators: state.indicator, period: state.period2 }, classes.maplibre, classes);
+  return second;
+}
+
+function followMain() {
+  map2.jumpTo({ center: map.getCenter(), zoom: map.getZoom(), bearing: map.getBearing(), pitch: map.getPitch() });
+}
+
+function closeSide() {
+  if (!map2) return;
+  map.off('move', followMain);
+  map2.remove();
+  map2 = null;
+  $('map-side').hidden = true;
+  $('map-caption').hidden = true;
+  map.resize();
 }
 
 async function showLISA(ind) {
@@ -198,40 +290,40 @@ async function showLISA(ind) {
   const local = await getJSON(`/indicators/${ind.key}/local?${params}`);
   const counts = new Map();
   for (const a of local.areas) counts.set(a.cluster, (counts.get(a.cluster) || 0) + 1);
-  const rows = lisaClasses.map(([c, label, colour]) =>
-    `<tr><td><span class="swatch" style="background:${colour}"></span></td><td>${label}</td><td class="count">${counts.get(c) || 0}</td></tr>`);
-  $('legend').innerHTML = `<h2>${ind.title}: räumliche Cluster</h2>
-    <table><thead><tr><th scope="col"><span class="sr">Farbe</span></th><th scope="col">Cluster (lokales Moran's I, p &lt; ${local.alpha})</th><th scope="col">Gebiete</th></tr></thead>
-    <tbody>${rows.join('')}</tbody></table>
-    <p>Moran's I = ${number(local.I, 3)} (z = ${number(local.z, 1)}), Queen-Nachbarschaft, ${local.permutations} Permutationen</p>
-    <p>Stichtag ${dateDE(local.period)}</p>
-    <p>Quelle: ${ind.source || 'keine Angabe'}</p>
-    <p>Geometrie: ${attribution}</p>`;
+  drawLegend({
+    title: `${ind.title}: räumliche Cluster`,
+    head: `Cluster (lokales Moran's I, p < ${local.alpha})`,
+    counts: ['Gebiete'],
+    rows: lisaClasses.map(([c, label, colour]) => ({ label, colour, count: counts.get(c) || 0 })),
+    notes: [`Moran's I = ${number(local.I, 3)} (z = ${number(local.z, 1)}), Queen-Nachbarschaft, ${local.permutations} Permutationen`,
+      `Stichtag ${dateDE(local.period)}`, `Quelle: ${ind.source || 'keine Angabe'}`, `Geometrie: ${attribution}`],
+  });
   const colour = ['match', ['get', property], ...lisaClasses.flatMap(([c, , col]) => [c, col]), '#d9d9d9'];
-  replaceAtlas({ indicators: property, period: state.period }, colour, null);
+  replaceAtlas(map, { indicators: property, period: state.period }, colour, null);
   const classes = lisaClasses.map(([c, label, col]) => ({ label, colour: col, count: counts.get(c) || 0 }));
   current = { indicator: ind, classes: null, lisa: property };
   writeState();
-  map.once('idle', () => report({ classes, suppressed: { count: 0 }, missing: { count: 0 } }));
+  await idle(map);
+  report({ classes, suppressed: { count: 0 }, missing: { count: 0 } });
 }
 
 // replaceAtlas puts the layer's tiles with the given query under the
-// Länder boundaries, filled with colour; classes, when given, add the
-// patterns of withheld and missing areas.
-function replaceAtlas(query, colour, classes) {
+// Länder boundaries of map m, filled with colour; classes, when given,
+// add the patterns of withheld and missing areas.
+function replaceAtlas(m, query, colour, classes) {
   for (const id of ['choropleth', 'withheld', 'missing', 'outline', 'highlight']) {
-    if (map.getLayer(id)) map.removeLayer(id);
+    if (m.getLayer(id)) m.removeLayer(id);
   }
-  if (map.getSource('atlas')) map.removeSource('atlas');
-  map.addSource('atlas', { type: 'vector', url: `/tiles/${state.level}.json?${new URLSearchParams(query)}` });
+  if (m.getSource('atlas')) m.removeSource('atlas');
+  m.addSource('atlas', { type: 'vector', url: `/tiles/${state.level}.json?${new URLSearchParams(query)}` });
   const layer = { source: 'atlas', 'source-layer': state.level };
-  map.addLayer({ id: 'choropleth', type: 'fill', ...layer, paint: { 'fill-color': colour, 'fill-antialias': false } }, 'land-lines');
+  m.addLayer({ id: 'choropleth', type: 'fill', ...layer, paint: { 'fill-color': colour, 'fill-antialias': false } }, 'land-lines');
   if (classes) {
-    map.addLayer({ id: 'withheld', type: 'fill', ...layer, filter: classes.suppressed.filter, paint: { 'fill-pattern': 'hatch' } }, 'land-lines');
-    map.addLayer({ id: 'missing', type: 'fill', ...layer, filter: classes.missing.filter, paint: { 'fill-pattern': 'dots' } }, 'land-lines');
+    m.addLayer({ id: 'withheld', type: 'fill', ...layer, filter: classes.suppressed.filter, paint: { 'fill-pattern': 'hatch' } }, 'land-lines');
+    m.addLayer({ id: 'missing', type: 'fill', ...layer, filter: classes.missing.filter, paint: { 'fill-pattern': 'dots' } }, 'land-lines');
   }
-  map.addLayer({ id: 'outline', type: 'line', ...layer, paint: { 'line-color': '#ffffff', 'line-width': 0.4 } }, 'land-lines');
-  map.addLayer({ id: 'highlight', type: 'line', ...layer, filter: ['in', ['get', 'code'], ['literal', highlighted]],
+  m.addLayer({ id: 'outline', type: 'line', ...layer, paint: { 'line-color': '#ffffff', 'line-width': 0.4 } }, 'land-lines');
+  m.addLayer({ id: 'highlight', type: 'line', ...layer, filter: ['in', ['get', 'code'], ['literal', highlighted]],
     paint: { 'line-color': '#e63946', 'line-width': 2.5 } });
 }
 
@@ -262,21 +354,28 @@ async function applyFilter() {
         (doc.numberMatched > doc.features.length ? `, die ersten ${doc.features.length} sind aufgeführt.` : '.');
     }
   }
-  if (map.getLayer('highlight')) map.setFilter('highlight', ['in', ['get', 'code'], ['literal', highlighted]]);
+  for (const m of [map, map2]) {
+    if (m && m.getLayer('highlight')) m.setFilter('highlight', ['in', ['get', 'code'], ['literal', highlighted]]);
+  }
   writeState();
 }
 
-// report tells tests (and anyone scripting the page) what is drawn.
-function report(classes) {
-  const box = map.getContainer().getBoundingClientRect();
-  const c = map.project(map.getCenter());
+// report tells tests (and anyone scripting the page) what is drawn: the
+// classes, and the features under the centre of each map.
+function report(classes, second) {
+  const under = (m) => {
+    const box = m.getContainer().getBoundingClientRect();
+    const c = m.project(m.getCenter());
+    return { center: { x: box.left + c.x, y: box.top + c.y },
+      features: m.queryRenderedFeatures(c, { layers: ['choropleth'] }).map((f) => f.properties) };
+  };
   window.result = {
     state: { ...state },
     classes: classes.classes,
     suppressed: classes.suppressed,
     missing: classes.missing,
-    center: { x: box.left + c.x, y: box.top + c.y },
-    features: map.queryRenderedFeatures(c, { layers: ['choropleth'] }).map((f) => f.properties),
+    ...under(map),
+    side: second ? { classes: second.classes, ...under(map2) } : undefined,
     filter: { codes: highlighted, status: $('filter-status').textContent },
   };
 }
@@ -362,6 +461,7 @@ onChange('period', async (v) => { state.period = v; });
 onChange('method', async (v) => { state.method = v; });
 onChange('k', async (v) => { state.k = v; });
 onChange('view', async (v) => { state.view = v; });
+onChange('period2', async (v) => { state.period2 = v; });
 $('filter').addEventListener('change', () => applyFilter().catch((err) => console.error(err.message)));
 // Playing steps through the periods from the first, one every 1.5 s.
 let playing = null;
@@ -389,6 +489,138 @@ $('play').addEventListener('click', () => {
 });
 
 $('search').addEventListener('input', () => fillIndicators().catch((err) => console.error(err.message)));
+
+// The PNG export: the map (both maps side by side in the side view) with
+// the legend to its right and the attribution below, drawn in device
+// pixels so that the picture is as sharp as the screen.
+function exportPNG() {
+  const maps = map2 ? [[map, dateDE(state.period)], [map2, dateDE(state.period2)]] : [[map, '']];
+  const dpr = window.devicePixelRatio || 1;
+  const font = (size, bold) => `${bold ? 'bold ' : ''}${size}px system-ui, sans-serif`;
+  const pad = 12;
+  const caption = map2 ? 22 : 0;
+  const legendWidth = 400;
+  const widths = maps.map(([m]) => m.getContainer().clientWidth);
+  const mapHeight = map.getContainer().clientHeight;
+  const credits = `Geometrie: ${attribution}. Erstellt mit Sozialatlas am ${new Date().toLocaleDateString('de-DE')}.`;
+  const lineHeight = 18;
+  const legendHeight = pad + 24 + lineHeight * (legendModel.rows.length + 1) + 8 + lineHeight * 3 * legendModel.notes.length;
+  const width = widths.reduce((a, b) => a + b, 0) + legendWidth;
+  const height = Math.max(caption + mapHeight, legendHeight) + 2 * lineHeight;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  const ctx = canvas.getContext('2d');
+  ctx.scale(dpr, dpr);
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  ctx.textBaseline = 'top';
+  let x = 0;
+  maps.forEach(([m, label], i) => {
+    if (caption) {
+      ctx.fillStyle = '#1a1a1a';
+      ctx.font = font(14, true);
+      ctx.fillText(`Stichtag ${label}`, x + 6, 4);
+    }
+    ctx.drawImage(m.getCanvas(), x, caption, widths[i], mapHeight);
+    x += widths[i];
+  });
+  // the legend, from the model the page's legend is drawn from
+  const swatches = [];
+  let y = pad;
+  const left = x + pad;
+  ctx.fillStyle = '#1a1a1a';
+  ctx.font = font(15, true);
+  y = wrapText(ctx, legendModel.title, left, y, legendWidth - 2 * pad, 19) + 4;
+  // count columns at the right edge, in the page legend's order
+  const columns = legendModel.counts.length;
+  const countX = (i) => x + legendWidth - pad - (columns - 1 - i) * 72;
+  const labelWidth = legendWidth - 2 * pad - 34 - columns * 72;
+  ctx.font = font(12, true);
+  ctx.fillText(legendModel.head, left + 34, y, labelWidth);
+  ctx.textAlign = 'right';
+  legendModel.counts.forEach((c, i) => ctx.fillText(c, countX(i), y));
+  ctx.textAlign = 'left';
+  y += lineHeight;
+  ctx.font = font(12);
+  for (const r of legendModel.rows) {
+    ctx.fillStyle = r.pattern === 'hatch' ? ctx.createPattern(patternCanvas(true), 'repeat') : r.colour;
+    ctx.fillRect(left, y, 26, 14);
+    if (r.pattern === 'dots') {
+      ctx.fillStyle = ctx.createPattern(patternCanvas(false), 'repeat');
+      ctx.fillRect(left, y, 26, 14);
+    }
+    ctx.strokeStyle = '#555555';
+    ctx.strokeRect(left + 0.5, y + 0.5, 25, 13);
+    if (!r.pattern) swatches.push({ x: (left + 13) * dpr, y: (y + 7) * dpr, colour: r.colour });
+    ctx.fillStyle = '#1a1a1a';
+    ctx.fillText(r.label, left + 34, y + 1, labelWidth);
+    ctx.textAlign = 'right';
+    [r.count, r.count2].filter((c) => c !== undefined).forEach((c, i) => ctx.fillText(String(c), countX(i), y + 1));
+    ctx.textAlign = 'left';
+    y += lineHeight;
+  }
+  y += 8;
+  ctx.fillStyle = '#333333';
+  for (const n of legendModel.notes) y = wrapText(ctx, n, left, y, legendWidth - 2 * pad, 16);
+  ctx.fillStyle = '#1a1a1a';
+  ctx.font = font(11);
+  ctx.fillText(credits, 6, height - lineHeight - 4);
+  const name = `sozialatlas_${state.level}_${state.indicator}_${state.view}_${state.period}.png`;
+  window.atlasExport = { name, width: canvas.width, height: canvas.height, swatches };
+  canvas.toBlob((blob) => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }, 'image/png');
+}
+
+// wrapText writes text in lines no wider than width and returns the y
+// below it.
+function wrapText(ctx, text, x, y, width, lineHeight) {
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && ctx.measureText(next).width > width) {
+      ctx.fillText(line, x, y);
+      y += lineHeight;
+      line = word;
+    } else {
+      line = next;
+    }
+  }
+  if (line) {
+    ctx.fillText(line, x, y);
+    y += lineHeight;
+  }
+  return y;
+}
+
+// patternCanvas is the hatch (or dots) of the map as a canvas pattern.
+function patternCanvas(hatch) {
+  const p = pattern(hatch ? (x, y) => (x + y) % 8 < 2 : (x, y) => x % 4 === 1 && y % 4 === 1);
+  const c = document.createElement('canvas');
+  c.width = p.width;
+  c.height = p.height;
+  c.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(p.data), p.width, p.height), 0, 0);
+  if (hatch) {
+    // the hatch lies over the withheld grey, as on the map
+    const under = document.createElement('canvas');
+    under.width = p.width;
+    under.height = p.height;
+    const u = under.getContext('2d');
+    u.fillStyle = '#969696';
+    u.fillRect(0, 0, p.width, p.height);
+    u.drawImage(c, 0, 0);
+    return under;
+  }
+  return c;
+}
+$('export-png').addEventListener('click', () => {
+  try { exportPNG(); } catch (err) { console.error(err.message); }
+});
 
 async function start() {
   await Promise.all([loadLevels(), loadCatalogue(), loadAttribution()]);
