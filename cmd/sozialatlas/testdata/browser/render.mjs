@@ -4,11 +4,15 @@
 // result.center names, waits for window.atlasProfile and prints it too.
 // With "axe" it runs axe-core's WCAG 2.1 A/AA rules on the page and
 // prints their violations.
-// Usage: node render.mjs URL SCREENSHOT.png [click-center|axe]
+// With "press:SELECTOR" it focuses the element and presses Enter, as a
+// keyboard user would, waits for the page to set a new window.result and
+// prints it as "pressed".
+// Actions run in the order given, the screenshot after the last.
+// Usage: node render.mjs URL SCREENSHOT.png [click-center|axe|press:SELECTOR]...
 import { chromium } from 'playwright-core';
 
-const [url, shot, action] = process.argv.slice(2);
-const click = action === 'click-center';
+const [url, shot, ...actions] = process.argv.slice(2);
+const click = actions.includes('click-center');
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: [
@@ -33,21 +37,31 @@ try {
   }
   if (!process.exitCode) {
     const result = await page.evaluate(() => window.result);
-    let profile, axe;
-    if (action === 'axe') {
-      await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
-      axe = await page.evaluate(async () => {
-        const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-      });
-    }
-    if (click) {
-      await page.mouse.click(result.center.x, result.center.y);
-      await page.waitForFunction(() => window.atlasProfile !== undefined, null, { timeout: 60000 });
-      profile = await page.evaluate(() => window.atlasProfile);
+    let profile, axe, pressed;
+    for (const action of actions) {
+      if (action === 'axe') {
+        await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+        // each run adds its violations: a page checked before and after a press
+        axe = (axe || []).concat(await page.evaluate(async () => {
+          const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+        }));
+      } else if (action === 'click-center') {
+        await page.mouse.click(result.center.x, result.center.y);
+        await page.waitForFunction(() => window.atlasProfile !== undefined, null, { timeout: 60000 });
+        profile = await page.evaluate(() => window.atlasProfile);
+      } else if (action.startsWith('press:')) {
+        const before = await page.evaluateHandle(() => window.result);
+        await page.focus(action.slice('press:'.length));
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((old) => window.result !== old, before, { timeout: 60000 });
+        pressed = await page.evaluate(() => window.result);
+      } else {
+        throw new Error(`unknown action ${action}`);
+      }
     }
     await page.screenshot({ path: shot });
-    console.log(JSON.stringify({ result, profile, axe, errors }));
+    console.log(JSON.stringify({ result, profile, axe, pressed, errors }));
   }
 } finally {
   await browser.close();
