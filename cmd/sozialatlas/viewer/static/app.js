@@ -3,6 +3,7 @@
 // state (level, indicator, period, classes, view) in the URL's fragment
 // so that a link reproduces the map.
 import * as maplibregl from '/viewer/vendor/maplibre-gl/maplibre-gl.mjs';
+import { indexMatrix } from '/viewer/matrix.js';
 
 const $ = (id) => document.getElementById(id);
 const number = (v, decimals) => new Intl.NumberFormat('de-DE',
@@ -180,6 +181,8 @@ const lisaClasses = [
 
 // show draws the state's indicator: classes first, then the tiles.
 async function show() {
+  // the index matrix draws itself; without current the hover is its own
+  if (await matrix.show(state.view)) { current = null; return; }
   const ind = catalogue.get(state.indicator);
   if (!ind || !state.period) return;
   if (state.view === 'lisa') return showLISA(ind);
@@ -298,6 +301,14 @@ map.on('mousemove', 'choropleth', (e) => {
   map.getCanvas().style.cursor = 'pointer';
 });
 map.on('mouseleave', 'choropleth', () => { tooltip.hidden = true; map.getCanvas().style.cursor = ''; });
+
+// ---- The index matrix (matrix.js): a view of its own, given the map, the
+// state and what it needs of this file.
+const matrix = indexMatrix({
+  map, state, getJSON, replaceAtlas, writeState,
+  levelChanged: async () => { await fillIndicators(); await fillPeriods(); },
+});
+// ---- end of the index matrix
 
 // The area profile (Gebietssteckbrief): every indicator of the clicked
 // area next to its parent, Kreis, Land and Germany, with its rank among
