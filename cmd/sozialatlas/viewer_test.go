@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sozialatlas/sozialatlas/indicators"
 )
 
 // TestViewerShowsDensity opens the atlas at the root in headless Chromium,
@@ -138,18 +143,9 @@ func TestViewerSharedLink(t *testing.T) {
 			State   map[string]string
 			Classes []struct{ Label string }
 		}
-		Axe []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
-		Errors []string
+		Axe []axeViolation
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("render.mjs said %s: %v", out, err)
-	}
-	if len(res.Errors) > 0 {
-		t.Errorf("console errors: %q", res.Errors)
-	}
+	renderOutput(t, out, &res)
 	want := map[string]string{"level": "kreis", "indicator": "einwohner", "period": "2018-12-31",
 		"method": "jenks", "k": "4", "view": "values", "filter": "einwohner > 500000", "map": "9.00/50.9272/11.5863",
 		"period2": "2018-12-31"}
@@ -161,11 +157,7 @@ func TestViewerSharedLink(t *testing.T) {
 	if fmt.Sprint(res.Result.Classes) != fmt.Sprint(api.Classes) || len(api.Classes) != 4 {
 		t.Errorf("legend %v, want the API's %v", res.Result.Classes, api.Classes)
 	}
-	for _, v := range res.Axe {
-		if v.Impact == "serious" || v.Impact == "critical" {
-			t.Errorf("axe-core: %s (%s): %s at %v", v.ID, v.Impact, v.Help, v.Nodes)
-		}
-	}
+	noSeriousViolation(t, res.Axe)
 }
 
 // TestViewerClustersAndFilter opens a link to the LISA clusters of the
@@ -290,14 +282,8 @@ func TestViewerChangeAndExport(t *testing.T) {
 				Colour string
 			}
 		}
-		Errors []string
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("render.mjs said %s: %v", out, err)
-	}
-	if len(res.Errors) > 0 {
-		t.Errorf("console errors: %q", res.Errors)
-	}
+	renderOutput(t, out, &res)
 	if st := res.Result.State; st["view"] != "change" || st["period"] != "2022-12-31" || st["period2"] != "2018-12-31" {
 		t.Errorf("state %v, want the change from 2018-12-31 to 2022-12-31", st)
 	}
@@ -397,32 +383,247 @@ func TestViewerPhone(t *testing.T) {
 	node := browser(t)
 	srv, _ := demoServer(t)
 	shot := filepath.Join(t.ArtifactDir(), "viewer-phone.png")
-	out := render(t, node, srv.URL+"/", shot, "phone,axe")
+	out := render(t, node, srv.URL+"/", shot, "phone", "axe")
 	var res struct {
 		Result struct{ Classes []legendClass }
 		Layout struct {
 			InnerWidth, ScrollWidth float64
 			Map, Controls           struct{ X, Y, Width, Height float64 }
 		}
-		Axe []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
-		Errors []string
+		Axe []axeViolation
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("render.mjs said %s: %v", out, err)
-	}
-	if len(res.Errors) > 0 {
-		t.Errorf("console errors: %q", res.Errors)
-	}
+	renderOutput(t, out, &res)
 	l := res.Layout
 	if l.InnerWidth != 390 || l.ScrollWidth > l.InnerWidth || l.Map.Width != l.InnerWidth || l.Map.Height < 300 || len(res.Result.Classes) != 5 {
 		t.Errorf("layout %+v with %d classes: want no sideways scrolling and the map 390 px wide, at least 300 high", l, len(res.Result.Classes))
 	}
-	for _, v := range res.Axe {
+	noSeriousViolation(t, res.Axe)
+}
+
+// renderOutput decodes everything render.mjs printed into v; console
+// errors fail the test.
+func renderOutput(t *testing.T, out []byte, v any) {
+	t.Helper()
+	var page struct{ Errors []string }
+	if err := json.Unmarshal(out, &page); err != nil {
+		t.Fatalf("render.mjs said %s: %v", out, err)
+	}
+	if len(page.Errors) > 0 {
+		t.Errorf("console errors: %q", page.Errors)
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("render.mjs said %s: %v", out, err)
+	}
+}
+
+// axeViolation is one of axe-core's findings as render.mjs prints them.
+type axeViolation struct {
+	ID, Impact, Help string
+	Nodes            []string
+}
+
+// noSeriousViolation fails the test on a serious or critical finding; the
+// minor and moderate ones are for people to weigh.
+func noSeriousViolation(t *testing.T, vs []axeViolation) {
+	t.Helper()
+	for _, v := range vs {
 		if v.Impact == "serious" || v.Impact == "critical" {
 			t.Errorf("axe-core: %s (%s): %s at %v", v.ID, v.Impact, v.Help, v.Nodes)
 		}
 	}
+}
+
+// matrixPage is what the index matrix view reports in window.result.
+type matrixPage struct {
+	State  map[string]string
+	Matrix struct {
+		Key, Level, Period string
+		Geometry           bool
+		Rows, Cols         []string
+		Counts             [][]int
+		Colours            [][]string
+		Scored             int
+		Excluded           []struct{ Code, Name, Reason string }
+		Selected           *struct {
+			Group int
+			Label string
+			Codes []string
+		}
+	}
+	Center   struct{ X, Y float64 }
+	Features []map[string]any
+}
+
+// indexAPI is the part of GET /indices/{key} the view shows.
+type indexAPI struct {
+	Level   string
+	Scored  int
+	Classes []struct {
+		Label string
+		Count int
+	}
+	Excluded []struct{ Code, Name, Reason string }
+}
+
+// checkMatrixAgainstAPI compares the page's cross table with the matrix
+// index's group counts and its rows' and columns' class counts.
+func checkMatrixAgainstAPI(t *testing.T, service string, m matrixPage, rows, cols string) indexAPI {
+	t.Helper()
+	var matrix, r, c indexAPI
+	getJSON(t, service+"/indices/"+m.Matrix.Key, &matrix)
+	getJSON(t, service+"/indices/"+rows, &r)
+	getJSON(t, service+"/indices/"+cols, &c)
+	var flat []int
+	rowTotals := make([]int, len(m.Matrix.Counts))
+	colTotals := make([]int, len(m.Matrix.Cols))
+	for i, row := range m.Matrix.Counts {
+		for j, n := range row {
+			flat = append(flat, n)
+			rowTotals[i] += n
+			colTotals[j] += n
+		}
+	}
+	var want []int
+	for _, g := range matrix.Classes {
+		want = append(want, g.Count)
+	}
+	if fmt.Sprint(flat) != fmt.Sprint(want) {
+		t.Errorf("cells %v, API's groups %v", flat, want)
+	}
+	for i, cl := range r.Classes {
+		if i >= len(rowTotals) || m.Matrix.Rows[i] != cl.Label || rowTotals[i] != cl.Count {
+			t.Errorf("rows %v with totals %v, API's %s classes %v", m.Matrix.Rows, rowTotals, rows, r.Classes)
+			break
+		}
+	}
+	for j, cl := range c.Classes {
+		if j >= len(colTotals) || m.Matrix.Cols[j] != cl.Label || colTotals[j] != cl.Count {
+			t.Errorf("columns %v with totals %v, API's %s classes %v", m.Matrix.Cols, colTotals, cols, c.Classes)
+			break
+		}
+	}
+	if m.Matrix.Level != matrix.Level || m.Matrix.Scored != matrix.Scored ||
+		fmt.Sprint(m.Matrix.Excluded) != fmt.Sprint(matrix.Excluded) {
+		t.Errorf("level %s, %d scored, excluded %v; API: %s, %d, %v", m.Matrix.Level, m.Matrix.Scored, m.Matrix.Excluded,
+			matrix.Level, matrix.Scored, matrix.Excluded)
+	}
+	return matrix
+}
+
+// TestViewerIndexMatrix opens the MSS 2021's status × dynamics matrix. Its
+// Planungsräume have no geometry, so the page shows the cross table: the
+// counts of the senate's report and of the index API, the six areas left
+// out with their reasons, and, after Enter on a cell, that group's areas
+// as /indicators/{key}/values lists them. axe-core checks the page before
+// and after.
+func TestViewerIndexMatrix(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-index-matrix.png")
+	out := render(t, node, srv.URL+"/#view=matrix&index=mss_status_dynamik", shot,
+		"axe", `press:#index-matrix td[data-group="6"] button`, "axe")
+	var res struct {
+		Result, Pressed matrixPage
+		Axe             []axeViolation
+	}
+	renderOutput(t, out, &res)
+	m := res.Result
+	if m.State["view"] != "matrix" || m.State["index"] != "mss_status_dynamik" || m.Matrix.Geometry {
+		t.Errorf("state %v, geometry %v: want the MSS matrix as a table", m.State, m.Matrix.Geometry)
+	}
+	// MSS 2021: status hoch 75, mittel 366, niedrig 46, sehr niedrig 49;
+	// dynamics positiv 48, stabil 436, negativ 52
+	if got := fmt.Sprint(m.Matrix.Rows, m.Matrix.Cols, m.Matrix.Counts); got !=
+		"[hoch mittel niedrig sehr niedrig] [positiv stabil negativ] [[1 73 1] [36 296 34] [8 31 7] [3 36 10]]" {
+		t.Errorf("cross table %s", got)
+	}
+	checkMatrixAgainstAPI(t, srv.URL, m, "mss_status", "mss_dynamik")
+	if len(m.Matrix.Excluded) != 6 || m.Matrix.Scored != 536 {
+		t.Errorf("%d scored, %d excluded, want 536 and 6", m.Matrix.Scored, len(m.Matrix.Excluded))
+	}
+	for _, x := range m.Matrix.Excluded {
+		if x.Reason == "" || x.Name == "" {
+			t.Errorf("excluded %+v without name or reason", x)
+		}
+	}
+
+	var values struct {
+		Rows []struct {
+			Code  string
+			Value *float64
+		}
+	}
+	getJSON(t, srv.URL+"/indicators/mss_status_dynamik/values?level=planungsraum&period=2020-12-31", &values)
+	var want []string
+	for _, r := range values.Rows {
+		if r.Value != nil && *r.Value == 6 {
+			want = append(want, r.Code)
+		}
+	}
+	sel := res.Pressed.Matrix.Selected
+	if sel == nil || sel.Group != 6 || sel.Label != "2.3 mittel / negativ" || fmt.Sprint(sel.Codes) != fmt.Sprint(want) || len(want) != 34 {
+		t.Errorf("after Enter on group 6: %+v, want its 34 areas %v", sel, want)
+	}
+	noSeriousViolation(t, res.Axe)
+}
+
+// TestViewerIndexMatrixMap applies a test-only matrix index on Berlin's
+// Prognoseräume, which have geometry: the page maps the groups with the
+// matrix as legend. The legend's counts must be the API's, the area under
+// the map's centre must carry its published group, and its pixel the
+// colour of that group's cell.
+func TestViewerIndexMatrixMap(t *testing.T) {
+	node := browser(t)
+	pool := demoDB(t)
+	_, ind := stores(pool)
+	f, err := indicators.ReadIndexFile(filepath.Join("testdata", "indices", "prognoseraum-matrix.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ind.ApplyIndices(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newRouterOn(servingPoolOf(t, pool), serveFlags{maxLimit: 20000}, slog.New(slog.DiscardHandler)))
+	t.Cleanup(srv.Close)
+
+	shot := filepath.Join(t.ArtifactDir(), "viewer-index-matrix-map.png")
+	out := render(t, node, srv.URL+"/#view=matrix&index=test_pgr_matrix", shot, "axe")
+	var res struct {
+		Result matrixPage
+		Axe    []axeViolation
+	}
+	renderOutput(t, out, &res)
+	m := res.Result
+	if !m.Matrix.Geometry || m.State["level"] != "prognoseraum" || len(m.Matrix.Counts) != 4 || len(m.Matrix.Cols) != 3 {
+		t.Fatalf("state %v, geometry %v, %d × %d: want the Prognoseräume mapped in 4 × 3 groups",
+			m.State, m.Matrix.Geometry, len(m.Matrix.Counts), len(m.Matrix.Cols))
+	}
+	checkMatrixAgainstAPI(t, srv.URL, m, "test_pgr_status", "test_pgr_dynamik")
+
+	if len(m.Features) != 1 {
+		t.Fatalf("features under the centre: %v, want one Prognoseraum", m.Features)
+	}
+	code, _ := m.Features[0]["code"].(string)
+	var values struct {
+		Rows []struct {
+			Code  string
+			Value *float64
+		}
+	}
+	getJSON(t, srv.URL+"/indicators/test_pgr_matrix/values?level=prognoseraum&period="+m.Matrix.Period, &values)
+	group := 0
+	for _, r := range values.Rows {
+		if r.Code == code && r.Value != nil {
+			group = int(*r.Value)
+		}
+	}
+	if group == 0 || m.Features[0]["test_pgr_matrix"] != float64(group) {
+		t.Fatalf("area under the centre %v, want %s's group %d", m.Features[0], code, group)
+	}
+	cols := len(m.Matrix.Cols)
+	want := m.Matrix.Colours[(group-1)/cols][(group-1)%cols]
+	if got := pixelAt(t, shot, m.Center.X, m.Center.Y); got != want {
+		t.Errorf("colour at %s (group %d): %s, want %s", code, group, got, want)
+	}
+	noSeriousViolation(t, res.Axe)
 }

@@ -3,16 +3,19 @@
 // With "click-center" it opens the page at 1366×768, clicks the point
 // result.center names, waits for window.atlasProfile and prints it too.
 // With "axe" it runs axe-core's WCAG 2.1 A/AA rules on the page and
-// prints their violations. With "export" it presses the PNG export
-// button, saves the download next to the screenshot (NAME-export.png) and
-// prints window.atlasExport. With "phone" the page opens in a phone's
-// viewport (390×844, touch) and the layout's widths are printed.
-// Actions combine with commas: phone,axe.
-// Usage: node render.mjs URL SCREENSHOT.png [ACTION[,ACTION]]
+// prints their violations.
+// With "press:SELECTOR" it focuses the element and presses Enter, as a
+// keyboard user would, waits for the page to set a new window.result and
+// prints it as "pressed".
+// With "export" it presses the PNG export button, saves the download next
+// to the screenshot (NAME-export.png) and prints window.atlasExport. With
+// "phone" the page opens in a phone's viewport (390×844, touch) and the
+// layout's widths are printed.
+// Actions run in the order given, the screenshot after the last.
+// Usage: node render.mjs URL SCREENSHOT.png [click-center|axe|press:SELECTOR|export|phone]...
 import { chromium } from 'playwright-core';
 
-const [url, shot, action = ''] = process.argv.slice(2);
-const actions = action.split(',');
+const [url, shot, ...actions] = process.argv.slice(2);
 const click = actions.includes('click-center');
 const phone = actions.includes('phone');
 const browser = await chromium.launch({
@@ -40,32 +43,40 @@ try {
   }
   if (!process.exitCode) {
     const result = await page.evaluate(() => window.result);
-    let profile, axe, exported, layout;
-    if (phone) {
-      layout = await page.evaluate(() => {
-        const box = (id) => { const r = document.getElementById(id).getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; };
-        return { innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, map: box('map'), controls: box('controls') };
-      });
-    }
-    if (actions.includes('export')) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
-      await download.saveAs(shot.replace(/\.png$/, '-export.png'));
-      exported = await page.evaluate(() => window.atlasExport);
-    }
-    if (actions.includes('axe')) {
-      await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
-      axe = await page.evaluate(async () => {
-        const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-      });
-    }
-    if (click) {
-      await page.mouse.click(result.center.x, result.center.y);
-      await page.waitForFunction(() => window.atlasProfile !== undefined, null, { timeout: 60000 });
-      profile = await page.evaluate(() => window.atlasProfile);
+    let profile, axe, pressed, exported, layout;
+    for (const action of actions) {
+      if (action === 'axe') {
+        await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+        // each run adds its violations: a page checked before and after a press
+        axe = (axe || []).concat(await page.evaluate(async () => {
+          const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+        }));
+      } else if (action === 'click-center') {
+        await page.mouse.click(result.center.x, result.center.y);
+        await page.waitForFunction(() => window.atlasProfile !== undefined, null, { timeout: 60000 });
+        profile = await page.evaluate(() => window.atlasProfile);
+      } else if (action.startsWith('press:')) {
+        const before = await page.evaluateHandle(() => window.result);
+        await page.focus(action.slice('press:'.length));
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((old) => window.result !== old, before, { timeout: 60000 });
+        pressed = await page.evaluate(() => window.result);
+      } else if (action === 'phone') {
+        layout = await page.evaluate(() => {
+          const box = (id) => { const r = document.getElementById(id).getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; };
+          return { innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, map: box('map'), controls: box('controls') };
+        });
+      } else if (action === 'export') {
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+        await download.saveAs(shot.replace(/\.png$/, '-export.png'));
+        exported = await page.evaluate(() => window.atlasExport);
+      } else {
+        throw new Error(`unknown action ${action}`);
+      }
     }
     await page.screenshot({ path: shot });
-    console.log(JSON.stringify({ result, profile, axe, exported, layout, errors }));
+    console.log(JSON.stringify({ result, profile, axe, pressed, exported, layout, errors }));
   }
 } finally {
   await browser.close();

@@ -3,6 +3,7 @@
 // state (level, indicator, period, classes, view) in the URL's fragment
 // so that a link reproduces the map.
 import * as maplibregl from '/viewer/vendor/maplibre-gl/maplibre-gl.mjs';
+import { indexMatrix } from '/viewer/matrix.js';
 
 const $ = (id) => document.getElementById(id);
 const number = (v, decimals) => new Intl.NumberFormat('de-DE',
@@ -217,10 +218,15 @@ const lisaClasses = [
 // side view adds a second map of period2 with the same breaks, so that
 // equal colours mean equal values.
 async function show() {
-  const ind = catalogue.get(state.indicator);
-  if (!ind || !state.period) return;
   $('compare-controls').hidden = !['change', 'side'].includes(state.view);
   if (state.view !== 'side') closeSide();
+  // the PNG export draws the legends of classes and clusters; the matrix
+  // is a table of its own
+  $('export-png').disabled = state.view === 'matrix';
+  // the index matrix draws itself; without current the hover is its own
+  if (await matrix.show(state.view)) { current = null; return; }
+  const ind = catalogue.get(state.indicator);
+  if (!ind || !state.period) return;
   if (state.view === 'lisa') return showLISA(ind);
   const params = new URLSearchParams({ level: state.level, period: state.period, method: state.method, k: state.k });
   if (state.view === 'change') params.set('period2', state.period2);
@@ -397,6 +403,15 @@ map.on('mousemove', 'choropleth', (e) => {
   map.getCanvas().style.cursor = 'pointer';
 });
 map.on('mouseleave', 'choropleth', () => { tooltip.hidden = true; map.getCanvas().style.cursor = ''; });
+
+// ---- The index matrix (matrix.js): a view of its own, given the map, the
+// state and what it needs of this file.
+const matrix = indexMatrix({
+  map, state, getJSON, writeState,
+  replaceAtlas: (query, colour, classes) => replaceAtlas(map, query, colour, classes),
+  levelChanged: async () => { await fillIndicators(); await fillPeriods(); },
+});
+// ---- end of the index matrix
 
 // The area profile (Gebietssteckbrief): every indicator of the clicked
 // area next to its parent, Kreis, Land and Germany, with its rank among
