@@ -92,16 +92,8 @@ func TestViewerProfile(t *testing.T) {
 	srv, _ := demoServer(t)
 	shot := filepath.Join(t.ArtifactDir(), "viewer-profile-jena.png")
 	out := render(t, node, srv.URL+"/#map=9/50.9272/11.5863", shot, "click-center")
-	var res struct {
-		Profile viewerProfile
-		Errors  []string
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("render.mjs said %s: %v", out, err)
-	}
-	if len(res.Errors) > 0 {
-		t.Errorf("console errors: %q", res.Errors)
-	}
+	var res struct{ Profile viewerProfile }
+	pageOutput(t, out, &res)
 	var api struct {
 		Indicators []struct {
 			Key   string
@@ -220,18 +212,9 @@ func TestViewerIndexProfile(t *testing.T) {
 		out := render(t, node, srv.URL+"/", shot, "profile=planungsraum/"+tt.code+",axe")
 		var res struct {
 			Profile viewerProfile
-			Axe     []struct {
-				ID, Impact, Help string
-				Nodes            []string
-			}
-			Errors []string
+			Axe     axeViolations
 		}
-		if err := json.Unmarshal(out, &res); err != nil {
-			t.Fatalf("render.mjs said %s: %v", out, err)
-		}
-		if len(res.Errors) > 0 {
-			t.Errorf("%s: console errors: %q", tt.code, res.Errors)
-		}
+		pageOutput(t, out, &res)
 		p := res.Profile
 		var indices []string
 		for _, i := range p.Indices {
@@ -250,10 +233,38 @@ func TestViewerIndexProfile(t *testing.T) {
 		if got := fmt.Sprint(p.Gaps["einwohner"]); got != tt.gaps {
 			t.Errorf("%s: gaps %s, want %s", tt.code, got, tt.gaps)
 		}
-		for _, v := range res.Axe {
-			if v.Impact == "serious" || v.Impact == "critical" {
-				t.Errorf("%s: axe-core: %s (%s): %s at %v", tt.code, v.ID, v.Impact, v.Help, v.Nodes)
-			}
+		res.Axe.check(t, tt.code)
+	}
+}
+
+// pageOutput decodes what render.mjs printed into v; the page must have
+// logged no error.
+func pageOutput(t *testing.T, out []byte, v any) {
+	t.Helper()
+	var res struct{ Errors []string }
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("render.mjs said %s: %v", out, err)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("console errors: %q", res.Errors)
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("render.mjs said %s: %v", out, err)
+	}
+}
+
+// axeViolations are the WCAG 2.1 A/AA violations axe-core found.
+type axeViolations []struct {
+	ID, Impact, Help string
+	Nodes            []string
+}
+
+// check fails the test on serious and critical violations on the page.
+func (vs axeViolations) check(t *testing.T, page string) {
+	t.Helper()
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("%s: axe-core: %s (%s): %s at %v", page, v.ID, v.Impact, v.Help, v.Nodes)
 		}
 	}
 }
@@ -280,18 +291,9 @@ func TestViewerSharedLink(t *testing.T) {
 			State   map[string]string
 			Classes []struct{ Label string }
 		}
-		Axe []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
-		Errors []string
+		Axe axeViolations
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("render.mjs said %s: %v", out, err)
-	}
-	if len(res.Errors) > 0 {
-		t.Errorf("console errors: %q", res.Errors)
-	}
+	pageOutput(t, out, &res)
 	want := map[string]string{"level": "kreis", "indicator": "einwohner", "period": "2018-12-31",
 		"method": "jenks", "k": "4", "view": "values", "filter": "einwohner > 500000", "map": "9.00/50.9272/11.5863"}
 	if fmt.Sprint(res.Result.State) != fmt.Sprint(want) {
@@ -302,11 +304,7 @@ func TestViewerSharedLink(t *testing.T) {
 	if fmt.Sprint(res.Result.Classes) != fmt.Sprint(api.Classes) || len(api.Classes) != 4 {
 		t.Errorf("legend %v, want the API's %v", res.Result.Classes, api.Classes)
 	}
-	for _, v := range res.Axe {
-		if v.Impact == "serious" || v.Impact == "critical" {
-			t.Errorf("axe-core: %s (%s): %s at %v", v.ID, v.Impact, v.Help, v.Nodes)
-		}
-	}
+	res.Axe.check(t, link)
 }
 
 // TestViewerClustersAndFilter opens a link to the LISA clusters of the
