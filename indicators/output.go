@@ -82,12 +82,13 @@ type OutputConfig struct {
 //	GET /indicators/{key}/classes?level=&period=&datetime=&method=&k=&breaks=&scheme=&f=json|csv
 //	                     class breaks of the values of a level for a
 //	                     choropleth: colours, legend labels, MapLibre style
-//	GET /areas/{level}/{code}/profile?period=&datetime=&reference=LEVEL:CODE&since=&trend=FROM/TO
+//	GET /areas/{level}/{code}/profile?period=&datetime=&reference=LEVEL:CODE&since=&trend=FROM/TO&series=true&f=json|csv|xlsx
 //	                     every indicator of one area, with its parent, Kreis,
 //	                     Land, Germany and a chosen reference area, its rank
 //	                     and percentile among its siblings, its change since
 //	                     the period before or since, its least-squares
-//	                     trend over the periods from FROM to TO
+//	                     trend over the periods from FROM to TO, and with
+//	                     series=true every indicator's values in all periods
 //	GET /areas/{level}/types?indicators=&period=&datetime=&method=kmeans|ward&k=&seed=&nstart=&f=json|csv
 //	                     the areas of a level grouped into k types by the
 //	                     profile of the indicators, with each type's mean

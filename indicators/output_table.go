@@ -23,7 +23,9 @@ type outColumn struct {
 	Title string
 	// Numeric columns hold published numbers as appendPublished writes them
 	// ("1234.5", always a plain decimal) with Decimals digits after the
-	// point; the others hold text.
+	// point, or, with Decimals < 0, as many as each row's number has (the
+	// XLSX then shows them in Excel's general format); the others hold
+	// text.
 	Numeric  bool
 	Decimals int
 	// Width in characters, for the XLSX.

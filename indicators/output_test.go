@@ -74,6 +74,49 @@ func fetch(t *testing.T, url, accept string) (*http.Response, []byte) {
 	return res, body
 }
 
+// checkCSV gets url and expects a German CSV download named file with
+// exactly body.
+func checkCSV(t *testing.T, url, accept, file, body string) {
+	t.Helper()
+	res, got := fetch(t, url, accept)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/csv; charset=utf-8; header=present" ||
+		res.Header.Get("Content-Disposition") != `attachment; filename="`+file+`"` {
+		t.Errorf("%s: %d %v", url, res.StatusCode, res.Header)
+	}
+	if string(got) != body {
+		t.Errorf("%s:\n%q\nwant\n%q", url, got, body)
+	}
+}
+
+// fetchXLSX gets url and expects an XLSX download named file; it returns
+// the workbook, closed with the test, and its rows in the sheet, each
+// row's raw cell values joined by "|".
+func fetchXLSX(t *testing.T, url, accept, file, sheet string) (*excelize.File, []string) {
+	t.Helper()
+	res, body := fetch(t, url, accept)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != outMediaXLSX ||
+		res.Header.Get("Content-Disposition") != `attachment; filename="`+file+`"` {
+		t.Fatalf("%s: %d %v", url, res.StatusCode, res.Header)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if sheets := f.GetSheetList(); len(sheets) != 1 || sheets[0] != sheet {
+		t.Fatalf("%s: sheets %q, want %q", url, sheets, sheet)
+	}
+	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(rows))
+	for i, r := range rows {
+		got[i] = strings.Join(r, "|")
+	}
+	return f, got
+}
+
 // fetchJSON gets url, expects 200 with JSON and decodes it into v.
 func fetchJSON(t *testing.T, url string, v any) []byte {
 	t.Helper()
@@ -120,6 +163,9 @@ var disclosurePaths = []string{
 	"/areas/gemeinde/010020004/profile?period=2018-12-31&trend=2010-12-31/2022-12-31&reference=kreis:01002",
 	"/areas/gemeinde/010020002/profile?trend=2018-12-31/2022-12-31&reference=gemeinde:010020003",
 	"/areas/kreis/01002/profile?since=2018-12-31&trend=2018-12-31/2022-12-31&reference=gemeinde:010020004",
+	"/areas/gemeinde/010020003/profile?series=true",
+	"/areas/gemeinde/010020003/profile?f=csv",
+	"/areas/gemeinde/010020004/profile?f=xlsx&reference=gemeinde:010020003",
 	"/collections/gemeinde/items?indicators=einwohner,sgb2,sgb2_quote&period=2022-12-31",
 	"/collections/gemeinde/items?indicators=sgb2,sgb2_quote",
 	"/collections/gemeinde/items/010020003?indicators=sgb2,sgb2_quote",

@@ -46,7 +46,7 @@ func newXLSXTable(w io.Writer, t outTable) (*xlsxTable, error) {
 				return nil, fmt.Errorf("xlsx column width: %w", err)
 			}
 		}
-		if c.Numeric {
+		if c.Numeric && c.Decimals >= 0 {
 			format := "#,##0"
 			if c.Decimals > 0 {
 				format += "." + strings.Repeat("0", c.Decimals)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,6 +116,17 @@ FROM pts
 GROUP BY indicator, decimals
 HAVING count(*) >= 2`
 
+// sqlProfileSeries reads every published cell of the area version, each
+// indicator's periods oldest first: the series the profile draws, for the
+// indicators of the period shown and for those with values in other
+// periods only (an index computed for an earlier period).
+const sqlProfileSeries = `
+SELECT pc.indicator, pc.period, pc.shown::text, pc.status, pc.suppressed, pc.incomplete
+FROM cell_extent x
+JOIN ` + sqlPublished + ` pc ON pc.indicator = x.indicator AND pc.period = x.period AND pc.area_id = @id
+WHERE x.level = (SELECT level FROM area WHERE id = @id)
+ORDER BY pc.indicator, pc.period`
+
 // profileCell is a published cell in a profile.
 type profileCell struct {
 	Value      *number `json:"value"`
@@ -195,6 +207,14 @@ func (f profileTrendField) MarshalJSON() ([]byte, error) {
 	return json.Marshal(f.trend)
 }
 
+// profileSeriesPoint is one period of an indicator's series in a profile;
+// Label names a class indicator's value.
+type profileSeriesPoint struct {
+	Period string `json:"period"`
+	profileCell
+	Label *string `json:"label,omitempty"`
+}
+
 // profileArea is an area a profile is of or compares with.
 type profileArea struct {
 	Level     string  `json:"level"`
@@ -217,13 +237,15 @@ type profileQuery struct {
 	refLevel, refCode string
 	// trendFrom and trendTo bound the trend's periods; nil for no trend.
 	trendFrom, trendTo *time.Time
+	// series asks for every indicator's values in all periods.
+	series bool
 }
 
 // parseProfileQuery reads and checks the profile's query parameters.
 func parseProfileQuery(q url.Values) (profileQuery, error) {
 	var pq profileQuery
 	var err error
-	pq.period, pq.day, err = outPeriodDay(q, "datetime", "f", "period", "reference", "since", "trend")
+	pq.period, pq.day, err = outPeriodDay(q, "datetime", "f", "period", "reference", "series", "since", "trend")
 	if err != nil {
 		return pq, err
 	}
@@ -252,6 +274,13 @@ func parseProfileQuery(q url.Values) (profileQuery, error) {
 		}
 		pq.trendFrom, pq.trendTo = &from, &to
 	}
+	switch v := q.Get("series"); v {
+	case "", "false":
+	case "true":
+		pq.series = true
+	default:
+		return pq, badOutParam("series", "%q is neither true nor false", v)
+	}
 	return pq, nil
 }
 
@@ -275,7 +304,8 @@ func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	period, day := pq.period, pq.day
-	if outFormat(w, r, outMediaJSON) == "" {
+	mt := outFormat(w, r, outMediaJSON, outMediaCSV, outMediaXLSX)
+	if mt == "" {
 		return
 	}
 	ctx := r.Context()
@@ -333,15 +363,11 @@ func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	doc := struct {
-		Area       profileArea             `json:"area"`
-		Period     *string                 `json:"period"`
-		Datetime   string                  `json:"datetime"`
-		Periods    []string                `json:"periods"`
-		Comparison map[string]*profileArea `json:"comparison"`
-		Indicators []profileEntry          `json:"indicators"`
-	}{Area: area, Period: optDay(period), Datetime: boundaries.Format(time.DateOnly), Periods: periods,
+	doc := profileAnswer{Area: area, Period: optDay(period), Datetime: boundaries.Format(time.DateOnly), Periods: periods,
 		Comparison: map[string]*profileArea{}, Indicators: []profileEntry{}}
+	if pq.series && mt == outMediaJSON {
+		doc.Series = map[string][]profileSeriesPoint{}
+	}
 
 	parents, err := o.store.areas.Parents(ctx, id, geo.On(boundaries))
 	if err != nil {
@@ -374,20 +400,177 @@ func (o *outputs) profile(w http.ResponseWriter, r *http.Request) {
 		doc.Comparison["reference"], compared["reference"] = ref, refID
 		ids = append(ids, refID)
 	}
-	if period == nil {
+	if period != nil {
+		args["period"], args["since"] = *period, pq.since
+		args["trend_from"], args["trend_to"] = pq.trendFrom, pq.trendTo
+		catalogue, err := o.store.Indicators(ctx)
+		if err != nil {
+			o.fail(w, r, fmt.Errorf("profile of %s/%s: %w", l.Name, code, err))
+			return
+		}
+		if doc.Indicators, err = o.profileEntries(r, catalogue, args, ids, compared); err != nil {
+			o.fail(w, r, fmt.Errorf("profile of %s/%s: %w", l.Name, code, err))
+			return
+		}
+		if doc.Series != nil {
+			if err := o.profileSeries(r, catalogue, args, doc.Series); err != nil {
+				o.fail(w, r, fmt.Errorf("profile of %s/%s: %w", l.Name, code, err))
+				return
+			}
+		}
+	}
+	if mt == outMediaJSON {
 		web.WriteJSON(w, r, o.log, http.StatusOK, outMediaJSON, doc)
 		return
 	}
-	args["period"], args["since"] = *period, pq.since
-	args["trend_from"], args["trend_to"] = pq.trendFrom, pq.trendTo
+	o.profileTable(w, r, mt, doc, boundaries)
+}
 
-	entries, err := o.profileEntries(r, args, ids, compared)
+// profileAnswer is a profile as JSON, and what its tables are made of.
+type profileAnswer struct {
+	Area       profileArea             `json:"area"`
+	Period     *string                 `json:"period"`
+	Datetime   string                  `json:"datetime"`
+	Periods    []string                `json:"periods"`
+	Comparison map[string]*profileArea `json:"comparison"`
+	Indicators []profileEntry          `json:"indicators"`
+	// Series holds, when asked for by series=true, every indicator with a
+	// published cell at the area version in any period, by key.
+	Series map[string][]profileSeriesPoint `json:"series,omitzero"`
+}
+
+// profileSeries reads the area's cells of all periods into series, with
+// the labels of class indicators' values.
+func (o *outputs) profileSeries(r *http.Request, catalogue []Indicator, args pgx.NamedArgs, series map[string][]profileSeriesPoint) error {
+	labels := map[string]map[string]string{}
+	for _, ind := range catalogue {
+		if l := shownLabels(ind); l != nil {
+			labels[ind.Key] = l
+		}
+	}
+	rows, err := o.store.pool.Query(r.Context(), sqlProfileSeries, args)
 	if err != nil {
-		o.fail(w, r, fmt.Errorf("profile of %s/%s: %w", l.Name, code, err))
+		return fmt.Errorf("series: %w", err)
+	}
+	var key string
+	var period time.Time
+	var value *string
+	var c profileCell
+	_, err = pgx.ForEachRow(rows, []any{&key, &period, &value, &c.Status, &c.Suppressed, &c.Incomplete}, func() error {
+		p := profileSeriesPoint{Period: period.Format(time.DateOnly), profileCell: c}
+		p.Value = numberOf(value)
+		if value != nil {
+			if l, ok := labels[key][*value]; ok {
+				p.Label = &l
+			}
+		}
+		series[key] = append(series[key], p)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("series: %w", err)
+	}
+	return nil
+}
+
+// profileTable writes a profile as CSV or XLSX, a row per indicator:
+// Kategorie, Indikator, Einheit, Wert: the area's value (with its class's
+// Bezeichnung when there are classes), its Status and Sperrgrund as the
+// values table has them, the value of each area compared with (an area
+// that is parent and Kreis once), Rang and Von, the number ranked.
+func (o *outputs) profileTable(w http.ResponseWriter, r *http.Request, mt string, doc profileAnswer, day time.Time) {
+	var roles []string
+	for _, role := range append(append([]string{"parent"}, comparisonLevels...), "reference") {
+		a := doc.Comparison[role]
+		if a == nil || slices.ContainsFunc(roles, func(o string) bool {
+			return doc.Comparison[o].Level == a.Level && doc.Comparison[o].Code == a.Code
+		}) {
+			continue
+		}
+		roles = append(roles, role)
+	}
+	labelled := slices.ContainsFunc(doc.Indicators, func(e profileEntry) bool { return e.Label != nil })
+	// Indicators differ in their decimals: numbers go out as published, in
+	// the XLSX with Excel's general format.
+	value := func(title string) outColumn { return outColumn{Title: title, Numeric: true, Decimals: -1, Width: 16} }
+	areaTitle := func(a *profileArea) string { return a.Name + " (" + a.Level + ")" }
+	cols := []outColumn{
+		{Title: "Kategorie", Width: 20},
+		{Title: "Indikator", Width: 40},
+		{Title: "Einheit", Width: 16},
+		value("Wert " + areaTitle(&doc.Area)),
+	}
+	if labelled {
+		cols = append(cols, outColumn{Title: "Bezeichnung", Width: 24})
+	}
+	cols = append(cols, outColumn{Title: "Status", Width: 24}, outColumn{Title: "Sperrgrund", Width: 12})
+	for _, role := range roles {
+		cols = append(cols, value(areaTitle(doc.Comparison[role])))
+	}
+	cols = append(cols, outColumn{Title: "Rang", Width: 8}, outColumn{Title: "Von", Width: 8})
+
+	file := fmt.Sprintf("profil_%s_%s", doc.Area.Level, doc.Area.Code)
+	stichtag := "kein Stichtag mit Werten"
+	if doc.Period != nil {
+		file += "_" + *doc.Period
+		p, _ := time.Parse(time.DateOnly, *doc.Period)
+		stichtag = "Stichtag: " + p.Format("02.01.2006")
+	}
+	var compared []string
+	for _, role := range roles {
+		a := doc.Comparison[role]
+		compared = append(compared, fmt.Sprintf("%s %s (%s)", a.Code, a.Name, a.Level))
+	}
+	tw, err := startTable(w, mt, outTable{
+		File:    file,
+		Sheet:   "Steckbrief " + doc.Area.Name,
+		Columns: cols,
+		Notes: []string{
+			fmt.Sprintf("Gebietssteckbrief %s %s (%s); %s; Gebietsstand: %s",
+				doc.Area.Code, doc.Area.Name, doc.Area.Level, stichtag, day.Format("02.01.2006")),
+			"Verglichen mit: " + strings.Join(compared, ", "),
+			"Rang unter den Gebieten derselben Ebene mit demselben übergeordneten Gebiet, 1 = höchster Wert; Von: Zahl der Gebiete mit veröffentlichtem Wert.",
+			"Gesperrte Werte (statistische Geheimhaltung) bleiben leer; der Status nennt den Grund.",
+			"Quellen und Lizenzen der Indikatoren: /indicators",
+		},
+	})
+	if err != nil {
+		w.Header().Del("Content-Disposition")
+		o.fail(w, r, err)
 		return
 	}
-	doc.Indicators = entries
-	web.WriteJSON(w, r, o.log, http.StatusOK, outMediaJSON, doc)
+	text := func(n *number) string {
+		if n == nil {
+			return ""
+		}
+		return string(*n)
+	}
+	cells := make([]string, 0, len(cols))
+	for _, e := range doc.Indicators {
+		c := append(cells[:0], e.Category, e.Title, e.Unit, text(e.Value))
+		if labelled {
+			c = append(c, textOr(e.Label))
+		}
+		c = append(c, statusLabel(&e.Status), suppressionLabel(e.Suppressed))
+		for _, role := range roles {
+			v := ""
+			if cell := e.Comparison[role]; cell != nil {
+				v = text(cell.Value)
+			}
+			c = append(c, v)
+		}
+		rank := ""
+		if e.Rank != nil {
+			rank = strconv.FormatInt(*e.Rank, 10)
+		}
+		c = append(c, rank, strconv.FormatInt(e.Ranked, 10))
+		if err := tw.Row(c); err != nil {
+			o.abort(r, "profile", err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		o.abort(r, "profile", err)
+	}
 }
 
 // profileReference finds the version of the reference area valid on the
@@ -424,12 +607,8 @@ func (o *outputs) profileReference(w http.ResponseWriter, r *http.Request, pq pr
 
 // profileEntries reads the area's cells, those of the areas compared with
 // (ids; compared names them by role) and the ranks, in catalogue order.
-func (o *outputs) profileEntries(r *http.Request, args pgx.NamedArgs, ids []int64, compared map[string]int64) ([]profileEntry, error) {
+func (o *outputs) profileEntries(r *http.Request, catalogue []Indicator, args pgx.NamedArgs, ids []int64, compared map[string]int64) ([]profileEntry, error) {
 	ctx := r.Context()
-	catalogue, err := o.store.Indicators(ctx)
-	if err != nil {
-		return nil, err
-	}
 	byKey := map[string]*profileEntry{}
 	rows, err := o.store.pool.Query(ctx, sqlProfileOwn, args)
 	if err != nil {

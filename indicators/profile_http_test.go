@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 type profileDoc struct {
@@ -196,8 +198,9 @@ einwohner <nil> missing <nil> | - - 3535 - | -/0 <nil> | - | <nil> Personen`},
 		{"/areas/kreis/16056/profile", 404, `Level "kreis" has no area "16056" valid on ` + today + `.`},
 		{"/areas/kreis/01002/profile?period=2020-12-31", 404, `Area kreis/01002 has no values for period 2020-12-31; it has values for 2018-12-31, 2022-12-31.`},
 		{"/areas/kreis/01002/profile?period=31.12.2022", 400, `query parameter period: "31.12.2022" is not a date (2022-12-31)`},
-		{"/areas/kreis/01002/profile?f=csv", 400, `query parameter f: "csv" is not a format of this resource; use json`},
-		{"/areas/kreis/01002/profile?level=kreis", 400, `query parameter "level": unknown; this resource takes datetime, f, period, reference, since, trend`},
+		{"/areas/kreis/01002/profile?f=ods", 400, `query parameter f: "ods" is not a format of this resource; use json, csv, xlsx`},
+		{"/areas/kreis/01002/profile?level=kreis", 400, `query parameter "level": unknown; this resource takes datetime, f, period, reference, series, since, trend`},
+		{"/areas/kreis/01002/profile?series=1", 400, `query parameter series: "1" is neither true nor false`},
 	} {
 		checkProblem(t, srv.URL, tt.path, "", tt.status, tt.detail)
 	}
@@ -349,6 +352,189 @@ func TestChangeUnit(t *testing.T) {
 	} {
 		if got := changeUnit(tt.ind); got != tt.want {
 			t.Errorf("%+v: %q, want %q", tt.ind, got, tt.want)
+		}
+	}
+}
+
+// profileClasses adds a class indicator with labelled values that Kiel-Nord
+// and Kiel-Süd have in 2020 only, as an index computed for one period.
+const profileClasses = `
+INSERT INTO indicator (key, position, title, description, unit, category, polarity, source, licence, decimals, kind, value_labels)
+VALUES ('sgb2_klasse', 3, 'SGB-II-Klasse', '', 'Klasse', 'Arbeit/Armut', 'higher_worse', '', '', 0, 'value',
+	'[{"value": 1, "label": "niedrig"}, {"value": 2, "label": "hoch"}]');
+INSERT INTO cell (indicator, area_id, period, value, status, incomplete)
+SELECT 'sgb2_klasse', a.id, '2020-12-31', v.value, 'derived', false
+FROM (VALUES ('010020001', 2::float8), ('010020003', 1)) v(code, value)
+JOIN area a ON a.level = 'gemeinde' AND a.code = v.code;
+INSERT INTO cell_extent (indicator, level, period) VALUES ('sgb2_klasse', 'gemeinde', '2020-12-31')`
+
+// TestProfileSeries asks the profile for every indicator's series: all
+// periods of the area version, withheld points without a value, the
+// labels of class values, and indicators without a value in the period
+// shown as well.
+func TestProfileSeries(t *testing.T) {
+	srv, pool := outputServer(t)
+	if _, err := pool.Exec(context.Background(), profileThirdPeriod+";"+profileClasses); err != nil {
+		t.Fatalf("add 2020: %v", err)
+	}
+	type point struct {
+		Period     string
+		Value      json.RawMessage
+		Status     string
+		Suppressed *string
+		Incomplete bool
+		Label      *string
+	}
+	text := func(ps []point) string {
+		var l string
+		for _, p := range ps {
+			l += fmt.Sprintf(" %s=%s/%s/%s", p.Period, p.Value, p.Status, strp(p.Suppressed))
+			if p.Incomplete {
+				l += "/incomplete"
+			}
+			if p.Label != nil {
+				l += "/" + *p.Label
+			}
+		}
+		return l
+	}
+	lines := func(series map[string][]point) string {
+		var out []string
+		for _, key := range []string{"einwohner", "sgb2", "sgb2_quote", "sgb2_klasse"} {
+			if ps, ok := series[key]; ok {
+				out = append(out, key+":"+text(ps))
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	for _, tt := range []struct {
+		path, want string
+		indicators int
+	}{
+		{"/areas/gemeinde/010020001/profile?series=true", `einwohner: 2018-12-31=990/measured/<nil> 2020-12-31=1020/measured/<nil> 2022-12-31=1000/measured/<nil>
+sgb2: 2018-12-31=90/measured/<nil> 2020-12-31=null/suppressed/primary 2022-12-31=100/measured/<nil>
+sgb2_quote: 2018-12-31=9.1/derived/<nil> 2020-12-31=null/suppressed/primary 2022-12-31=10.0/derived/<nil>
+sgb2_klasse: 2020-12-31=2/derived/<nil>/hoch`, 3},
+		{"/areas/gemeinde/010020003/profile?series=true&period=2020-12-31", `einwohner: 2018-12-31=55/measured/<nil> 2020-12-31=60/measured/<nil> 2022-12-31=50/measured/<nil>
+sgb2: 2018-12-31=3/measured/<nil> 2020-12-31=5/measured/<nil> 2022-12-31=null/suppressed/primary
+sgb2_quote: 2018-12-31=5.5/derived/<nil> 2020-12-31=8.3/derived/<nil> 2022-12-31=null/suppressed/primary
+sgb2_klasse: 2020-12-31=1/derived/<nil>/niedrig`, 4},
+		// A missing value is a point without a value, its status missing.
+		{"/areas/gemeinde/010030001/profile?series=true", `einwohner: 2018-12-31=null/missing/<nil> 2022-12-31=800/measured/<nil>
+sgb2: 2022-12-31=40/measured/<nil>
+sgb2_quote: 2022-12-31=5.0/derived/<nil>`, 3},
+		// Today's Wartburgkreis: 2018 carried over to its version.
+		{"/areas/kreis/16063/profile?series=true", `einwohner: 2018-12-31=162000/derived/<nil> 2022-12-31=158000/measured/<nil>
+sgb2: 2022-12-31=9000/measured/<nil>
+sgb2_quote: 2022-12-31=5.7/derived/<nil>`, 3},
+		{"/areas/land/02/profile?series=true", ``, 0},
+	} {
+		var doc struct {
+			Indicators []struct{ Key string }
+			Series     map[string][]point
+		}
+		fetchJSON(t, srv.URL+tt.path, &doc)
+		if got := lines(doc.Series); got != tt.want || doc.Series == nil || len(doc.Indicators) != tt.indicators {
+			t.Errorf("%s: %d indicators, series\n%s\nwant %d and\n%s", tt.path, len(doc.Indicators), got, tt.indicators, tt.want)
+		}
+	}
+
+	// The series are the series API's, point by point.
+	for _, key := range []string{"einwohner", "sgb2", "sgb2_quote"} {
+		var prof struct{ Series map[string][]point }
+		var api struct{ Series []point }
+		fetchJSON(t, srv.URL+"/areas/gemeinde/010020001/profile?series=true", &prof)
+		fetchJSON(t, srv.URL+"/indicators/"+key+"/series?level=gemeinde&code=010020001", &api)
+		if text(prof.Series[key]) != text(api.Series) || len(api.Series) != 3 {
+			t.Errorf("%s: profile%s, series API%s", key, text(prof.Series[key]), text(api.Series))
+		}
+	}
+
+	// Without series=true (or with false) there are none.
+	for _, path := range []string{"/areas/gemeinde/010020001/profile", "/areas/gemeinde/010020001/profile?series=false"} {
+		if _, body := fetch(t, srv.URL+path, ""); strings.Contains(string(body), `"series"`) {
+			t.Errorf("%s: %s", path, body)
+		}
+	}
+}
+
+// TestProfileCSV writes profiles as German CSV: withheld values empty,
+// their status and reason named as in the values table; an area that is
+// parent and Land at once compared with once.
+func TestProfileCSV(t *testing.T) {
+	srv, pool := outputServer(t)
+	if _, err := pool.Exec(context.Background(), profileThirdPeriod+";"+profileClasses); err != nil {
+		t.Fatalf("add 2020: %v", err)
+	}
+	for _, tt := range []struct {
+		path, accept, file, body string
+	}{
+		{"/areas/gemeinde/010020003/profile?f=csv", "", "profil_gemeinde_010020003_2022-12-31.csv",
+			"\uFEFFKategorie;Indikator;Einheit;Wert Kiel-Süd (gemeinde);Status;Sperrgrund;Kiel (kreis);Schleswig-Holstein (land);Deutschland (staat);Rang;Von\r\n" +
+				"Demografie;Einwohnerinnen und Einwohner;Personen;50;erhoben;;3550;4350;162350;4;4\r\n" +
+				"Arbeit/Armut;Personen in SGB II;Personen;;gesperrt (Geheimhaltung);primär;229;269;9269;;2\r\n" +
+				"Arbeit/Armut;SGB-II-Quote;%;;gesperrt (Geheimhaltung);primär;6,5;6,2;5,7;;2\r\n"},
+		// Kiel-Süd as the reference: its withheld values stay empty.
+		{"/areas/gemeinde/010020002/profile?reference=gemeinde:010020003&since=2018-12-31", "text/csv", "profil_gemeinde_010020002_2022-12-31.csv",
+			"\uFEFFKategorie;Indikator;Einheit;Wert Kiel-Mitte (gemeinde);Status;Sperrgrund;Kiel (kreis);Schleswig-Holstein (land);Deutschland (staat);Kiel-Süd (gemeinde);Rang;Von\r\n" +
+				"Demografie;Einwohnerinnen und Einwohner;Personen;1500;erhoben;;3550;4350;162350;50;1;4\r\n" +
+				"Arbeit/Armut;Personen in SGB II;Personen;120;erhoben;;229;269;9269;;1;2\r\n" +
+				"Arbeit/Armut;SGB-II-Quote;%;8,0;abgeleitet;;6,5;6,2;5,7;;2;2\r\n"},
+		// Kiel-Nord in 2020: its withheld count, a class with its name.
+		{"/areas/gemeinde/010020001/profile?period=2020-12-31&f=csv", "", "profil_gemeinde_010020001_2020-12-31.csv",
+			"\uFEFFKategorie;Indikator;Einheit;Wert Kiel-Nord (gemeinde);Bezeichnung;Status;Sperrgrund;Kiel (kreis);Schleswig-Holstein (land);Deutschland (staat);Rang;Von\r\n" +
+				"Demografie;Einwohnerinnen und Einwohner;Personen;1020;;erhoben;;;;;1;2\r\n" +
+				"Arbeit/Armut;Personen in SGB II;Personen;;;gesperrt (Geheimhaltung);primär;;;;;1\r\n" +
+				"Arbeit/Armut;SGB-II-Quote;%;;;gesperrt (Geheimhaltung);primär;;;;;1\r\n" +
+				"Arbeit/Armut;SGB-II-Klasse;Klasse;2;hoch;abgeleitet;;;;;1;2\r\n"},
+		// A Kreis: its parent is its Land.
+		{"/areas/kreis/16063/profile?f=csv", "", "profil_kreis_16063_2022-12-31.csv",
+			"\uFEFFKategorie;Indikator;Einheit;Wert Wartburgkreis (kreis);Status;Sperrgrund;Thüringen (land);Deutschland (staat);Rang;Von\r\n" +
+				"Demografie;Einwohnerinnen und Einwohner;Personen;158000;erhoben;;158000;162350;1;1\r\n" +
+				"Arbeit/Armut;Personen in SGB II;Personen;9000;erhoben;;9000;9269;1;1\r\n" +
+				"Arbeit/Armut;SGB-II-Quote;%;5,7;abgeleitet;;5,7;5,7;1;1\r\n"},
+		// A missing value has no rank and counts for none.
+		{"/areas/gemeinde/010030001/profile?period=2018-12-31&f=csv", "", "profil_gemeinde_010030001_2018-12-31.csv",
+			"\uFEFFKategorie;Indikator;Einheit;Wert Lübeck-Altstadt (gemeinde);Status;Sperrgrund;Lübeck (kreis);Schleswig-Holstein (land);Deutschland (staat);Rang;Von\r\n" +
+				"Demografie;Einwohnerinnen und Einwohner;Personen;;keine Angabe;;;3535;;;0\r\n"},
+		// Without values: the header only, a name without a period.
+		{"/areas/land/02/profile?f=csv", "", "profil_land_02.csv",
+			"\uFEFFKategorie;Indikator;Einheit;Wert Hamburg (land);Status;Sperrgrund;Deutschland (staat);Rang;Von\r\n"},
+	} {
+		checkCSV(t, srv.URL+tt.path, tt.accept, tt.file, tt.body)
+	}
+}
+
+// TestProfileXLSX writes the same table as a workbook: numbers as numbers
+// in Excel's general format, whatever their decimals, and the notes below.
+func TestProfileXLSX(t *testing.T) {
+	srv, _ := outputServer(t)
+	// "Steckbrief " and the name, cut to a sheet name's 31 characters
+	sheet := "Steckbrief Kiel-Ost \"Hafen\"; Ga"
+	f, got := fetchXLSX(t, srv.URL+"/areas/gemeinde/010020004/profile?f=xlsx&datetime=2025-01-01", "",
+		"profil_gemeinde_010020004_2022-12-31.xlsx", sheet)
+	want := []string{
+		`Kategorie|Indikator|Einheit|Wert Kiel-Ost "Hafen"; Gaarden (gemeinde)|Status|Sperrgrund|Kiel (kreis)|Schleswig-Holstein (land)|Deutschland (staat)|Rang|Von`,
+		"Demografie|Einwohnerinnen und Einwohner|Personen|1000|erhoben||3550|4350|162350|2|4",
+		"Arbeit/Armut|Personen in SGB II|Personen||gesperrt (Geheimhaltung)|sekundär|229|269|9269||2",
+		"Arbeit/Armut|SGB-II-Quote|%||gesperrt (Geheimhaltung)|primär|6.5|6.2|5.7||2",
+		"",
+		`Gebietssteckbrief 010020004 Kiel-Ost "Hafen"; Gaarden (gemeinde); Stichtag: 31.12.2022; Gebietsstand: 01.01.2025`,
+		"Verglichen mit: 01002 Kiel (kreis), 01 Schleswig-Holstein (land), DE Deutschland (staat)",
+		"Rang unter den Gebieten derselben Ebene mit demselben übergeordneten Gebiet, 1 = höchster Wert; Von: Zahl der Gebiete mit veröffentlichtem Wert.",
+		"Gesperrte Werte (statistische Geheimhaltung) bleiben leer; der Status nennt den Grund.",
+		"Quellen und Lizenzen der Indikatoren: /indicators",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Numbers are numbers (a cell without a type is one), and 6.5 keeps
+	// its decimal in a column of counts and rates: style 0, General.
+	for _, cell := range []string{"G2", "G4"} {
+		typ, err := f.GetCellType(sheet, cell)
+		style, err2 := f.GetCellStyle(sheet, cell)
+		if err != nil || err2 != nil || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) || style != 0 {
+			t.Errorf("%s: type %v, style %d, %v %v", cell, typ, style, err, err2)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package indicators
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -126,41 +125,14 @@ func TestValuesCSV(t *testing.T) {
 				"16056;Eisenach;;keine Daten;;nein;;\r\n" +
 				"16063;Wartburgkreis;;keine Daten;;nein;;\r\n"},
 	} {
-		res, body := fetch(t, srv.URL+tt.path, tt.accept)
-		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/csv; charset=utf-8; header=present" ||
-			res.Header.Get("Content-Disposition") != `attachment; filename="`+tt.file+`"` {
-			t.Errorf("%s: %d %v", tt.path, res.StatusCode, res.Header)
-		}
-		if string(body) != tt.body {
-			t.Errorf("%s:\n%q\nwant\n%q", tt.path, body, tt.body)
-		}
+		checkCSV(t, srv.URL+tt.path, tt.accept, tt.file, tt.body)
 	}
 }
 
 func TestValuesXLSX(t *testing.T) {
 	srv, _ := outputServer(t)
-	res, body := fetch(t, srv.URL+"/indicators/sgb2_quote/values?level=gemeinde",
-		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
-		res.Header.Get("Content-Disposition") != `attachment; filename="sgb2_quote_gemeinde_2022-12-31.xlsx"` {
-		t.Fatalf("%d %v", res.StatusCode, res.Header)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if sheets := f.GetSheetList(); len(sheets) != 1 || sheets[0] != "SGB-II-Quote" {
-		t.Errorf("sheets %v", sheets)
-	}
-	rows, err := f.GetRows("SGB-II-Quote", excelize.Options{RawCellValue: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make([]string, len(rows))
-	for i, r := range rows {
-		got[i] = strings.Join(r, "|")
-	}
+	f, got := fetchXLSX(t, srv.URL+"/indicators/sgb2_quote/values?level=gemeinde",
+		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "sgb2_quote_gemeinde_2022-12-31.xlsx", "SGB-II-Quote")
 	want := []string{
 		"Schlüssel|Name|Wert (%)|Status|Sperrgrund|unvollständig|Zähler (sgb2)|Nenner (einwohner)",
 		"010020001|Kiel-Nord|10|abgeleitet||nein|100|1000",

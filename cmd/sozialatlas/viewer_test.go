@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -91,25 +93,15 @@ func TestViewerShowsDensity(t *testing.T) {
 
 // TestViewerProfile clicks the area under the map's centre (Jena) in
 // headless Chromium at 1366×768: the area profile must show the values the
-// profile API gives.
+// profile API gives, chart each indicator over the periods the series API
+// gives, point by point, and link a CSV download of itself.
 func TestViewerProfile(t *testing.T) {
 	node := browser(t)
 	srv, _ := demoServer(t)
 	shot := filepath.Join(t.ArtifactDir(), "viewer-profile-jena.png")
 	out := render(t, node, srv.URL+"/#map=9/50.9272/11.5863", shot, "click-center")
-	var res struct {
-		Profile struct {
-			Code   string
-			Values map[string]*float64
-		}
-		Errors []string
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("render.mjs said %s: %v", out, err)
-	}
-	if len(res.Errors) > 0 {
-		t.Errorf("console errors: %q", res.Errors)
-	}
+	var res struct{ Profile viewerProfile }
+	renderOutput(t, out, &res)
 	var api struct {
 		Indicators []struct {
 			Key   string
@@ -126,6 +118,138 @@ func TestViewerProfile(t *testing.T) {
 			t.Errorf("%s: page %v, API %v", e.Key, got, e.Value)
 		}
 	}
+
+	// Every indicator with more than one period has its chart, drawn
+	// through the series API's values.
+	charted := 0
+	for _, e := range api.Indicators {
+		want := seriesPoints(t, srv.URL, e.Key, "kreis", "16053")
+		if len(want) < 2 {
+			continue
+		}
+		charted++
+		if got := fmt.Sprint(res.Profile.Series[e.Key]); got != want {
+			t.Errorf("chart of %s: %s, series API %s", e.Key, got, want)
+		}
+	}
+	// Jena's density and population, as the demo has them
+	for key, want := range map[string]string{
+		"dichte":    "[[2018-12-31 971] [2022-12-31 969]]",
+		"einwohner": "[[2018-12-31 111407] [2022-12-31 111191]]",
+	} {
+		if got := fmt.Sprint(res.Profile.Series[key]); got != want {
+			t.Errorf("chart of %s: %s, want %s", key, got, want)
+		}
+	}
+	if charted != len(res.Profile.Series) || charted != 6 {
+		t.Errorf("%d charts, want the 6 indicators with a series: %v", len(res.Profile.Series), res.Profile.Series)
+	}
+
+	// The CSV link gives the profile's table.
+	resp, err := http.Get(res.Profile.CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if res.Profile.CSV != srv.URL+"/areas/kreis/16053/profile?period=2022-12-31&f=csv" || resp.StatusCode != 200 ||
+		resp.Header.Get("Content-Type") != "text/csv; charset=utf-8; header=present" ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename="profil_kreis_16053_2022-12-31.csv"` ||
+		!strings.HasPrefix(string(body), "\uFEFFKategorie;Indikator;Einheit;Wert Jena (kreis);Status;Sperrgrund;Thüringen (land);Deutschland (staat);Rang;Von\r\n") ||
+		!strings.Contains(string(body), "\r\nFläche/Siedlung;Bevölkerungsdichte;Einw./km²;969;") {
+		t.Errorf("CSV link %s: %d %v\n%s", res.Profile.CSV, resp.StatusCode, resp.Header, body)
+	}
+}
+
+// viewerProfile is what the page says its profile shows
+// (window.atlasProfile).
+type viewerProfile struct {
+	Code, Level, Period string
+	Values              map[string]*float64
+	// Series are the charts' points, [period, value or null]; Gaps name the
+	// mark of each point without a value.
+	Series  map[string][][]any
+	Gaps    map[string][][]string
+	Indices []struct {
+		Key, Period string
+		Value       *float64
+		Label       *string
+	}
+	CSV string
+}
+
+// seriesPoints is an indicator's series at an area from the series API,
+// written as the page's chart points print.
+func seriesPoints(t *testing.T, base, key, level, code string) string {
+	t.Helper()
+	var api struct {
+		Series []struct {
+			Period string
+			Value  *float64
+		}
+	}
+	getJSON(t, base+"/indicators/"+key+"/series?level="+level+"&code="+code, &api)
+	points := [][]any{}
+	for _, p := range api.Series {
+		var v any
+		if p.Value != nil {
+			v = *p.Value
+		}
+		points = append(points, []any{p.Period, v})
+	}
+	return fmt.Sprint(points)
+}
+
+// TestViewerIndexProfile opens the profile of a Berlin Planungsraum, a
+// level without geometry, as another view of the page would: it must name
+// the classes of the MSS 2021 indices, computed for 2020 while the profile
+// shows 2022, and axe-core must find no serious or critical violation with
+// the profile open. Pankower Tor had no residents counted for 2020: its
+// chart marks that period as missing instead of drawing a value.
+func TestViewerIndexProfile(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	for _, tt := range []struct {
+		code, indices, series, gaps string
+	}{
+		{"01100101", "[mss_status 2020-12-31 -0.33 mittel] [mss_dynamik 2020-12-31 1.27 negativ] [mss_status_dynamik 2020-12-31 <nil> 2.3 mittel / negativ]",
+			"[[2020-12-31 3419] [2022-06-30 3503]]", "[]"},
+		{"03400831", "", "[[2020-12-31 <nil>] [2022-06-30 0]]", "[[2020-12-31 missing]]"},
+	} {
+		shot := filepath.Join(t.ArtifactDir(), "viewer-profile-planungsraum-"+tt.code+".png")
+		out := render(t, node, srv.URL+"/", shot, "profile=planungsraum/"+tt.code, "axe")
+		var res struct {
+			Profile viewerProfile
+			Axe     []axeViolation
+		}
+		renderOutput(t, out, &res)
+		p := res.Profile
+		var indices []string
+		for _, i := range p.Indices {
+			v := "<nil>"
+			if i.Value != nil {
+				v = fmt.Sprint(*i.Value)
+			}
+			indices = append(indices, fmt.Sprintf("[%s %s %s %s]", i.Key, i.Period, v, strp(i.Label)))
+		}
+		if p.Code != tt.code || p.Level != "planungsraum" || p.Period != "2022-06-30" || strings.Join(indices, " ") != tt.indices {
+			t.Errorf("%s: profile of %s/%s on %s with indices %s, want %s", tt.code, p.Level, p.Code, p.Period, indices, tt.indices)
+		}
+		if got, api := fmt.Sprint(p.Series["einwohner"]), seriesPoints(t, srv.URL, "einwohner", "planungsraum", tt.code); got != tt.series || got != api {
+			t.Errorf("%s: chart of einwohner %s, want %s, series API %s", tt.code, got, tt.series, api)
+		}
+		if got := fmt.Sprint(p.Gaps["einwohner"]); got != tt.gaps {
+			t.Errorf("%s: gaps %s, want %s", tt.code, got, tt.gaps)
+		}
+		noSeriousViolation(t, res.Axe)
+	}
+}
+
+func strp(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }
 
 // TestViewerSharedLink opens a shared link in a fresh browser: the page

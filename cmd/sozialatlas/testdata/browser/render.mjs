@@ -2,6 +2,9 @@
 // window.result, and prints {result, errors} as JSON; saves a screenshot.
 // With "click-center" it opens the page at 1366×768, clicks the point
 // result.center names, waits for window.atlasProfile and prints it too.
+// With "profile=LEVEL/CODE" it opens that area's profile the way another
+// view of the page would (window.atlasShowProfile), at 1366×768, and
+// prints window.atlasProfile likewise.
 // With "axe" it runs axe-core's WCAG 2.1 A/AA rules on the page and
 // prints their violations.
 // With "press:SELECTOR" it focuses the element and presses Enter, as a
@@ -12,12 +15,13 @@
 // "phone" the page opens in a phone's viewport (390×844, touch) and the
 // layout's widths are printed.
 // Actions run in the order given, the screenshot after the last.
-// Usage: node render.mjs URL SCREENSHOT.png [click-center|axe|press:SELECTOR|export|phone]...
+// Usage: node render.mjs URL SCREENSHOT.png [click-center|profile=LEVEL/CODE|axe|press:SELECTOR|export|phone]...
 import { chromium } from 'playwright-core';
 
 const [url, shot, ...actions] = process.argv.slice(2);
 const click = actions.includes('click-center');
 const phone = actions.includes('phone');
+const wide = click || actions.some((a) => a.startsWith('profile='));
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: [
@@ -30,7 +34,7 @@ const browser = await chromium.launch({
 const errors = [];
 try {
   const page = await browser.newPage(phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, acceptDownloads: true } :
-    { viewport: click ? { width: 1366, height: 768 } : { width: 800, height: 600 }, acceptDownloads: true });
+    { viewport: wide ? { width: 1366, height: 768 } : { width: 800, height: 600 }, acceptDownloads: true });
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
@@ -55,6 +59,10 @@ try {
       } else if (action === 'click-center') {
         await page.mouse.click(result.center.x, result.center.y);
         await page.waitForFunction(() => window.atlasProfile !== undefined, null, { timeout: 60000 });
+        profile = await page.evaluate(() => window.atlasProfile);
+      } else if (action.startsWith('profile=')) {
+        const [level, code] = action.slice('profile='.length).split('/');
+        await page.evaluate(([l, c]) => window.atlasShowProfile(c, l), [level, code]);
         profile = await page.evaluate(() => window.atlasProfile);
       } else if (action.startsWith('press:')) {
         const before = await page.evaluateHandle(() => window.result);

@@ -413,19 +413,131 @@ const matrix = indexMatrix({
 });
 // ---- end of the index matrix
 
-// The area profile (Gebietssteckbrief): every indicator of the clicked
-// area next to its parent, Kreis, Land and Germany, with its rank among
-// its siblings.
+// The area profile (Gebietssteckbrief): every indicator of an area next to
+// its parent, Kreis, Land and Germany, with its rank among its siblings and
+// its course over all periods; the composite indices with their classes.
 const shown = (cell, decimals) => {
   if (!cell) return '–';
-  if (cell.value !== null && cell.value !== undefined) return number(cell.value, decimals);
+  if (cell.value !== null && cell.value !== undefined) {
+    const v = number(cell.value, decimals);
+    return cell.label ? `${v} (${escapeHTML(cell.label)})` : v;
+  }
   return cell.status === 'suppressed' ? 'gesperrt' : 'k. A.';
 };
 const escapeHTML = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 
-async function showProfile(code) {
-  const params = new URLSearchParams({ period: state.period });
-  const doc = await getJSON(`/areas/${state.level}/${encodeURIComponent(code)}/profile?${params}`);
+// pointText says a series point in words, for the chart's text alternative.
+function pointText(p, decimals) {
+  const v = p.value !== null ? number(p.value, decimals) : (p.status === 'suppressed' ? 'gesperrt' : 'keine Angabe');
+  return `${dateDE(p.period)}: ${v}`;
+}
+
+// chart draws an indicator's series as a line over time. Withheld and
+// missing points are no values: the line breaks there, and a cross
+// (withheld) or a ring (missing) on the time axis marks them, so the
+// period is not silently left out. The period shown is ringed.
+function chart(ind, points, period) {
+  const W = 340, H = 78, left = 58, right = 10, top = 8, bottom = 18;
+  const t = points.map((p) => Date.parse(p.period));
+  const t0 = Math.min(...t), t1 = Math.max(...t);
+  const x = (i) => (t1 === t0 ? (left + W - right) / 2 : left + (t[i] - t0) / (t1 - t0) * (W - left - right));
+  const values = points.filter((p) => p.value !== null).map((p) => Number(p.value));
+  let lo = Math.min(...values), hi = Math.max(...values);
+  if (values.length === 0) { lo = 0; hi = 1; }
+  // a flat line in the middle; counts and shares stay above zero
+  if (lo === hi) { const pad = Math.abs(lo) * 0.1 || 1; lo = lo >= 0 ? Math.max(0, lo - pad) : lo - pad; hi += pad; }
+  const y = (v) => top + (hi - v) / (hi - lo) * (H - top - bottom);
+  const base = H - bottom;
+  const marks = [];
+  let path = '';
+  let drawing = false;
+  points.forEach((p, i) => {
+    const data = `data-period="${p.period}"`;
+    if (p.value === null) {
+      drawing = false;
+      if (p.status === 'suppressed') {
+        marks.push(`<path class="withheld" ${data} d="M${x(i) - 4},${base - 4}l8,8m0,-8l-8,8"/>`);
+      } else {
+        marks.push(`<circle class="missing" ${data} cx="${x(i)}" cy="${base}" r="3"/>`);
+      }
+      return;
+    }
+    const cx = x(i), cy = y(Number(p.value));
+    path += `${drawing ? 'L' : 'M'}${cx.toFixed(1)},${cy.toFixed(1)}`;
+    drawing = true;
+    const cls = p.period === period ? 'point current' : 'point';
+    marks.push(`<circle class="${cls}" ${data} data-value="${p.value}" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${p.period === period ? 4 : 2.5}"/>`);
+  });
+  // the marks explained; the text alternative says it in words already
+  const notes = [];
+  if (points.some((p) => p.value === null && p.status === 'suppressed')) notes.push('<span class="chart-note" aria-hidden="true">× gesperrt (Geheimhaltung)</span>');
+  if (points.some((p) => p.value === null && p.status !== 'suppressed')) notes.push('<span class="chart-note" aria-hidden="true">○ keine Angabe</span>');
+  const label = `Verlauf ${ind.title}${ind.unit ? ` (${ind.unit})` : ''}: ${points.map((p) => pointText(p, ind.decimals)).join('; ')}`;
+  const first = points[0].period, last = points[points.length - 1].period;
+  const ticks = points.map((p, i) => `<line class="tick" x1="${x(i)}" x2="${x(i)}" y1="${base}" y2="${base + 3}"/>`).join('');
+  return `<svg class="chart" data-key="${escapeHTML(ind.key)}" role="img" aria-label="${escapeHTML(label)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">
+    <title>${escapeHTML(label)}</title>
+    <line class="axis" x1="${left}" x2="${W - right}" y1="${base}" y2="${base}"/>
+    <line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${base}"/>${ticks}
+    <text class="label" x="${left - 4}" y="${top + 4}" text-anchor="end">${number(hi, ind.decimals)}</text>
+    <text class="label" x="${left - 4}" y="${base}" text-anchor="end">${number(lo, ind.decimals)}</text>
+    <text class="label" x="${x(0)}" y="${H - 2}" text-anchor="${first === last ? 'middle' : 'start'}">${dateDE(first)}</text>
+    ${first === last ? '' : `<text class="label" x="${W - right}" y="${H - 2}" text-anchor="end">${dateDE(last)}</text>`}
+    <path class="line" d="${path}"/>${marks.join('')}
+  </svg>${notes.join(' ')}`;
+}
+
+// indexGroups gathers the catalogue's composite indices: per index its
+// value indicator and its class indicator (one with labelled values; a
+// matrix index has only that).
+function indexGroups() {
+  const groups = new Map();
+  for (const ind of catalogue.values()) {
+    if (!ind.composite_index) continue;
+    if (!groups.has(ind.composite_index)) groups.set(ind.composite_index, {});
+    const g = groups.get(ind.composite_index);
+    if (ind.labels && ind.labels.length > 0) g.classes = ind;
+    else g.value = ind;
+  }
+  return groups;
+}
+
+// latest is the series point of the latest period up to the profile's.
+const latest = (points, period) => (points || []).filter((p) => !period || p.period <= period).at(-1);
+
+// indexRows are the area's index values and classes, each from the
+// latest computation up to the profile's period: an index is often
+// computed for an earlier period than the other indicators'.
+function indexRows(doc) {
+  const rows = [];
+  for (const [key, g] of indexGroups()) {
+    const v = g.value && latest(doc.series[g.value.key], doc.period);
+    const c = g.classes && latest(doc.series[g.classes.key], doc.period);
+    if (!v && !c) continue;
+    const details = [];
+    if (c && c.label) details.push(`${escapeHTML(g.classes.unit || 'Klasse')} ${number(c.value, 0)} von ${g.classes.labels.length}`);
+    if (v) details.push(`Wert ${shown(v, g.value.decimals)}${v.value !== null && g.value.unit ? ` ${escapeHTML(g.value.unit)}` : ''}`);
+    details.push(`Stichtag ${dateDE((v || c).period)}`);
+    rows.push({
+      key,
+      period: (v || c).period,
+      value: v ? v.value : null,
+      label: c && c.label ? c.label : null,
+      html: `<li data-key="${escapeHTML(key)}"><span class="index-title">${escapeHTML((g.value || g.classes).title)}:</span>
+        <strong class="class">${c ? (c.label ? escapeHTML(c.label) : shown(c, 0)) : shown(v, g.value.decimals)}</strong>
+        <span class="details">(${details.join('; ')})</span></li>`,
+    });
+  }
+  return rows;
+}
+
+async function showProfile(code, level = state.level) {
+  // The map's period fits the areas on the map; an area of another level
+  // shows its latest.
+  const params = new URLSearchParams({ series: 'true' });
+  if (level === state.level && state.period) params.set('period', state.period);
+  const path = `/areas/${encodeURIComponent(level)}/${encodeURIComponent(code)}/profile`;
+  const doc = await getJSON(`${path}?${params}`);
   // the parent is often the Kreis or the Land: each area once
   const cols = [];
   for (const c of ['parent', 'kreis', 'land', 'staat']) {
@@ -433,26 +545,60 @@ async function showProfile(code) {
     if (a && !cols.some((o) => doc.comparison[o].code === a.code && doc.comparison[o].level === a.level)) cols.push(c);
   }
   const head = cols.map((c) => `<th scope="col">${escapeHTML(doc.comparison[c].name)}</th>`).join('');
+  const indices = indexRows(doc);
+  const inIndex = new Set([...indexGroups().values()].flatMap((g) => [g.value, g.classes]).filter(Boolean).map((i) => i.key));
   let category = '';
   const rows = [];
   for (const e of doc.indicators) {
+    if (inIndex.has(e.key)) continue;
     if (e.category !== category) {
       category = e.category;
       rows.push(`<tr><td class="category" colspan="${3 + cols.length}">${escapeHTML(category)}</td></tr>`);
     }
     const unit = e.unit ? ` (${escapeHTML(e.unit)})` : '';
     const rank = e.rank ? `${e.rank} von ${e.ranked}` : '–';
-    rows.push(`<tr data-key="${e.key}"><th scope="row">${escapeHTML(e.title)}${unit}</th><td class="own">${shown(e, e.decimals)}</td>` +
-      cols.map((c) => `<td>${shown(e.comparison[c], e.decimals)}</td>`).join('') + `<td>${rank}</td></tr>`);
+    rows.push(`<tr data-key="${escapeHTML(e.key)}"><th scope="row">${escapeHTML(e.title)}${unit}</th><td class="own">${shown(e, e.decimals)}</td>` +
+      cols.map((c) => `<td>${shown(e.comparison[c], e.decimals)}</td>`).join('') + `<td class="rank">${rank}</td></tr>`);
+    const points = doc.series[e.key];
+    // a single period makes no course
+    if (points && points.length > 1) {
+      rows.push(`<tr class="chart-row"><td colspan="${3 + cols.length}">${chart(e, points, doc.period)}</td></tr>`);
+    }
   }
+  const indexList = indices.length === 0 ? '' : `<h3>Zusammengesetzte Indizes</h3>
+    <ul class="indices">${indices.map((i) => i.html).join('')}</ul>`;
+  const csv = new URL(`${path}?${new URLSearchParams(doc.period ? { period: doc.period, f: 'csv' } : { f: 'csv' })}`, location.href);
   $('profile-body').innerHTML = `<h2>${escapeHTML(doc.area.name)} (${escapeHTML(doc.area.code)})</h2>
-    <p>Stichtag ${dateDE(doc.period)}</p>
-    <table><thead><tr><th scope="col">Indikator</th><th scope="col">Gebiet</th>${head}<th scope="col">Rang</th></tr></thead>
-    <tbody>${rows.join('')}</tbody></table>`;
+    <p>${doc.period ? `Stichtag ${dateDE(doc.period)}` : 'Keine Werte'}</p>
+    <p class="profile-actions"><a id="profile-csv" href="${escapeHTML(csv.href)}" download>Als CSV herunterladen</a>
+      <button id="profile-print" type="button">Drucken</button></p>
+    ${indexList}
+    ${rows.length === 0 ? '' : `<h3 id="profile-indicators">Indikatoren</h3>
+    <div class="table-scroll" tabindex="0" role="region" aria-labelledby="profile-indicators"><table><thead><tr><th scope="col">Indikator</th><th scope="col">Gebiet</th>${head}<th scope="col">Rang</th></tr></thead>
+    <tbody>${rows.join('')}</tbody></table></div>`}`;
+  $('profile-print').addEventListener('click', () => window.print());
   $('profile').hidden = false;
   map.resize();
-  window.atlasProfile = { code: doc.area.code, values: Object.fromEntries(doc.indicators.map((e) => [e.key, e.value])) };
+  // What the page shows, for tests: the charts' points as drawn, and
+  // how their gaps are marked.
+  const series = {}, gaps = {};
+  for (const svg of $('profile-body').querySelectorAll('svg.chart')) {
+    const marks = [...svg.querySelectorAll('[data-period]')];
+    series[svg.dataset.key] = marks.map((m) => [m.dataset.period, m.dataset.value === undefined ? null : Number(m.dataset.value)]);
+    gaps[svg.dataset.key] = marks.filter((m) => m.dataset.value === undefined).map((m) => [m.dataset.period, m.getAttribute('class')]);
+  }
+  window.atlasProfile = {
+    code: doc.area.code,
+    level: doc.area.level,
+    period: doc.period,
+    values: Object.fromEntries(doc.indicators.map((e) => [e.key, e.value])),
+    series,
+    gaps,
+    indices: indices.map(({ key, period, value, label }) => ({ key, period, value, label })),
+    csv: csv.href,
+  };
 }
+window.atlasShowProfile = showProfile;
 
 map.on('click', 'choropleth', (e) => {
   const f = e.features[0];
