@@ -29,6 +29,7 @@ setup-test:
 
 setup-bench:
 	@scripts/setup-debian.sh bench
+	@test -f cmd/sozialatlas/testdata/browser/node_modules/axe-core/package.json || npm ci --prefix cmd/sozialatlas/testdata/browser --no-audit --no-fund
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -47,7 +48,8 @@ bench: setup-bench $(BIN)
 	go run ./data/pgtest/run -- bash -c "\
 	  go test -run '^$$' -bench 'GemeindeCollection|ValuesGemeinden|FilterGemeinden|JenksGemeinden|AreaTypesGemeinden|MoranGemeinden|ReadVG5000' -benchtime 10x -timeout 30m ./cmd/... ./geo/... ./indicators/ && \
 	  go test -run '^$$' -bench 'ImportMillion|Publish' -benchtime 1x -timeout 30m ./indicators/ && \
-	  go test -run '^$$' -bench 'Tiles' -benchtime 1x -timeout 30m ./cmd/sozialatlas/"
+	  go test -run '^$$' -bench 'Tiles' -benchtime 1x -timeout 30m ./cmd/sozialatlas/ && \
+	  go test -run '^$$' -bench 'ViewerLoad' -benchtime 5x -timeout 30m ./cmd/sozialatlas/"
 
 clean:
 	rm -rf bin

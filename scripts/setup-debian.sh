@@ -6,7 +6,7 @@
 #          check against, npm for the OpenAPI validator and the browser tests,
 #          Chromium for the browser tests, and R with classInt, RColorBrewer and spdep
 #          for the references of the class breaks, the area types and the spatial statistics
-#   bench  run + wrk
+#   bench  run + wrk, and Chromium and npm for the viewer's load time
 set -euo pipefail
 
 what=${1:-run}
@@ -76,6 +76,9 @@ test)
 	;;
 bench)
 	want_pkg wrk
+	# the viewer's load time: headless Chromium driven by Playwright
+	command -v npm >/dev/null 2>&1 || { want_pkg nodejs; want_pkg npm; }
+	want_pkg chromium
 	;;
 run) ;;
 *)

@@ -22,7 +22,7 @@ const browserDir = "testdata/browser"
 
 // browser returns node and checks that Chromium and the pinned packages
 // are there; CI must have them, elsewhere their absence skips the test.
-func browser(t *testing.T) string {
+func browser(t testing.TB) string {
 	t.Helper()
 	tool(t, "chromium")
 	node := tool(t, "node")
@@ -39,7 +39,7 @@ func browser(t *testing.T) string {
 
 // pageServer serves the test page and MapLibre, and passes everything else
 // to the service, so that the page and the tiles share an origin.
-func pageServer(t *testing.T, service string) *httptest.Server {
+func pageServer(t testing.TB, service string) *httptest.Server {
 	t.Helper()
 	target, err := url.Parse(service)
 	if err != nil {
@@ -53,7 +53,7 @@ func pageServer(t *testing.T, service string) *httptest.Server {
 	mux.Handle("/ol/ol.css", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, filepath.Join(browserDir, "node_modules/ol/ol.css"))
 	}))
-	for _, page := range []string{"map.html", "ogc.html"} {
+	for _, page := range []string{"map.html", "ogc.html", "floor.html"} {
 		mux.HandleFunc("/"+page, func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFile(w, r, filepath.Join(browserDir, page))
 		})
@@ -173,7 +173,7 @@ func pixelAt(t *testing.T, shot string, x, y float64) string {
 // render opens url in headless Chromium (render.mjs) and returns what the
 // page reported, saving a screenshot to shot; action is render.mjs's
 // optional third argument.
-func render(t *testing.T, node, url, shot string, action ...string) []byte {
+func render(t testing.TB, node, url, shot string, action ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(node, append([]string{"render.mjs", url, shot}, action...)...)
 	cmd.Dir = browserDir

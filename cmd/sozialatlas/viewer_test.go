@@ -751,3 +751,51 @@ func TestViewerIndexMatrixMap(t *testing.T) {
 	}
 	noSeriousViolation(t, res.Axe)
 }
+
+// TestViewerControls drives the page as a planner does: it picks the
+// residents in the indicator list, changes the period to 2018, and clicks
+// Jena. The legend must be the API's classes of that choice, the map
+// Jena's 2018 figure, and the profile the API's profile of 2018.
+func TestViewerControls(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-controls.png")
+	out := render(t, node, srv.URL+"/#map=9/50.9272/11.5863", shot,
+		"select:#indicator=einwohner", "select:#period=2018-12-31", "click-center")
+	var res struct {
+		Final struct {
+			State    map[string]string
+			Classes  []legendClass
+			Features []map[string]any
+		}
+		Profile viewerProfile
+	}
+	renderOutput(t, out, &res)
+	if st := res.Final.State; st["indicator"] != "einwohner" || st["period"] != "2018-12-31" {
+		t.Fatalf("state %v, want einwohner of 2018-12-31", st)
+	}
+	var classes struct{ Classes []legendClass }
+	getJSON(t, srv.URL+"/indicators/einwohner/classes?level=kreis&period=2018-12-31&method=quantile&k=5", &classes)
+	if fmt.Sprint(res.Final.Classes) != fmt.Sprint(classes.Classes) || len(classes.Classes) != 5 {
+		t.Errorf("legend %v, want the API's %v", res.Final.Classes, classes.Classes)
+	}
+	v := valueOf(t, srv.URL, "einwohner", "kreis", "2018-12-31", "16053")
+	if fs := res.Final.Features; len(fs) != 1 || fs[0]["code"] != "16053" || fs[0]["einwohner"] != v || v != 111407 {
+		t.Errorf("features under the centre %v, want Jena with its 111407 residents of 2018", fs)
+	}
+	var api struct {
+		Indicators []struct {
+			Key   string
+			Value *float64
+		}
+	}
+	getJSON(t, srv.URL+"/areas/kreis/16053/profile?period=2018-12-31", &api)
+	if res.Profile.Code != "16053" || res.Profile.Period != "2018-12-31" || len(res.Profile.Values) != len(api.Indicators) {
+		t.Fatalf("profile of %s on %s with %d values, want Jena's of 2018-12-31 with %d", res.Profile.Code, res.Profile.Period, len(res.Profile.Values), len(api.Indicators))
+	}
+	for _, e := range api.Indicators {
+		if got := res.Profile.Values[e.Key]; (got == nil) != (e.Value == nil) || (got != nil && *got != *e.Value) {
+			t.Errorf("%s: page %v, API %v", e.Key, got, e.Value)
+		}
+	}
+}

@@ -14,8 +14,11 @@
 // to the screenshot (NAME-export.png) and prints window.atlasExport. With
 // "phone" the page opens in a phone's viewport (390×844, touch) and the
 // layout's widths are printed.
+// With "select:SELECTOR=VALUE" it chooses VALUE in the select element as a
+// user would and waits for the page to set a new window.result.
+// The page's last window.result is printed as "final".
 // Actions run in the order given, the screenshot after the last.
-// Usage: node render.mjs URL SCREENSHOT.png [click-center|profile=LEVEL/CODE|axe|press:SELECTOR|export|phone]...
+// Usage: node render.mjs URL SCREENSHOT.png [click-center|profile=LEVEL/CODE|axe|press:SELECTOR|select:SELECTOR=VALUE|export|phone]...
 import { chromium } from 'playwright-core';
 
 const [url, shot, ...actions] = process.argv.slice(2);
@@ -64,6 +67,11 @@ try {
         const [level, code] = action.slice('profile='.length).split('/');
         await page.evaluate(([l, c]) => window.atlasShowProfile(c, l), [level, code]);
         profile = await page.evaluate(() => window.atlasProfile);
+      } else if (action.startsWith('select:')) {
+        const [selector, value] = action.slice('select:'.length).split('=');
+        const before = await page.evaluateHandle(() => window.result);
+        await page.selectOption(selector, value);
+        await page.waitForFunction((old) => window.result !== old, before, { timeout: 60000 });
       } else if (action.startsWith('press:')) {
         const before = await page.evaluateHandle(() => window.result);
         await page.focus(action.slice('press:'.length));
@@ -84,7 +92,8 @@ try {
       }
     }
     await page.screenshot({ path: shot });
-    console.log(JSON.stringify({ result, profile, axe, pressed, exported, layout, errors }));
+    const final = await page.evaluate(() => window.result);
+    console.log(JSON.stringify({ result, final, profile, axe, pressed, exported, layout, errors }));
   }
 } finally {
   await browser.close();

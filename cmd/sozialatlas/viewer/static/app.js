@@ -10,7 +10,21 @@ const number = (v, decimals) => new Intl.NumberFormat('de-DE',
   { minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(v);
 const dateDE = (iso) => iso.split('-').reverse().join('.');
 
+// Requests the first map needs are asked for at once rather than one after
+// another; getJSON hands out each prefetched answer once.
+const prefetched = new Map();
+function prefetch(url) {
+  const answer = getJSON(url);
+  answer.catch(() => {}); // reported where it is used, if it is
+  prefetched.set(url, answer);
+}
+
 async function getJSON(url) {
+  const early = prefetched.get(url);
+  if (early) {
+    prefetched.delete(url);
+    return early;
+  }
   const res = await fetch(url, { headers: { Accept: 'application/json' } });
   if (!res.ok) {
     let detail = res.statusText;
@@ -376,6 +390,8 @@ function report(classes, second) {
       features: m.queryRenderedFeatures(c, { layers: ['choropleth'] }).map((f) => f.properties) };
   };
   window.result = {
+    // since navigation started: how long the page took to show its map
+    loadedMs: performance.now(),
     state: { ...state },
     classes: classes.classes,
     suppressed: classes.suppressed,
@@ -784,6 +800,8 @@ $('export-png').addEventListener('click', () => {
 });
 
 async function start() {
+  prefetch(`/collections/${state.level}/queryables`);
+  prefetch(`/indicators/${state.indicator}`);
   await Promise.all([loadLevels(), loadCatalogue(), loadAttribution()]);
   await fillIndicators();
   await fillPeriods();
