@@ -102,22 +102,7 @@ func TestViewerProfile(t *testing.T) {
 	out := render(t, node, srv.URL+"/#map=9/50.9272/11.5863", shot, "click-center")
 	var res struct{ Profile viewerProfile }
 	renderOutput(t, out, &res)
-	var api struct {
-		Indicators []struct {
-			Key   string
-			Value *float64
-		}
-	}
-	getJSON(t, srv.URL+"/areas/kreis/16053/profile?period=2022-12-31", &api)
-	if res.Profile.Code != "16053" || len(res.Profile.Values) != len(api.Indicators) || len(api.Indicators) == 0 {
-		t.Fatalf("profile of %q with %d values, want Jena (16053) with the API's %d", res.Profile.Code, len(res.Profile.Values), len(api.Indicators))
-	}
-	for _, e := range api.Indicators {
-		got := res.Profile.Values[e.Key]
-		if (got == nil) != (e.Value == nil) || (got != nil && *got != *e.Value) {
-			t.Errorf("%s: page %v, API %v", e.Key, got, e.Value)
-		}
-	}
+	api := sameProfile(t, srv.URL, "kreis", "16053", "2022-12-31", res.Profile)
 
 	// Every indicator with more than one period has its chart, drawn
 	// through the series API's values.
@@ -176,6 +161,32 @@ type viewerProfile struct {
 		Label       *string
 	}
 	CSV string
+}
+
+// profileAPI is the part of the profile API's answer the page's values
+// are compared with.
+type profileAPI struct {
+	Indicators []struct {
+		Key   string
+		Value *float64
+	}
+}
+
+// sameProfile checks that the page shows the profile API's values of the
+// area in the period, and returns the API's answer.
+func sameProfile(t *testing.T, base, level, code, period string, p viewerProfile) profileAPI {
+	t.Helper()
+	var api profileAPI
+	getJSON(t, fmt.Sprintf("%s/areas/%s/%s/profile?period=%s", base, level, code, period), &api)
+	if p.Code != code || p.Period != period || len(p.Values) != len(api.Indicators) || len(api.Indicators) == 0 {
+		t.Fatalf("profile of %s on %s with %d values, want %s's of %s with the API's %d", p.Code, p.Period, len(p.Values), code, period, len(api.Indicators))
+	}
+	for _, e := range api.Indicators {
+		if got := p.Values[e.Key]; (got == nil) != (e.Value == nil) || (got != nil && *got != *e.Value) {
+			t.Errorf("%s: page %v, API %v", e.Key, got, e.Value)
+		}
+	}
+	return api
 }
 
 // seriesPoints is an indicator's series at an area from the series API,
@@ -783,19 +794,5 @@ func TestViewerControls(t *testing.T) {
 	if fs := res.Final.Features; len(fs) != 1 || fs[0]["code"] != "16053" || fs[0]["einwohner"] != v || v != 111407 {
 		t.Errorf("features under the centre %v, want Jena with its 111407 residents of 2018", fs)
 	}
-	var api struct {
-		Indicators []struct {
-			Key   string
-			Value *float64
-		}
-	}
-	getJSON(t, srv.URL+"/areas/kreis/16053/profile?period=2018-12-31", &api)
-	if res.Profile.Code != "16053" || res.Profile.Period != "2018-12-31" || len(res.Profile.Values) != len(api.Indicators) {
-		t.Fatalf("profile of %s on %s with %d values, want Jena's of 2018-12-31 with %d", res.Profile.Code, res.Profile.Period, len(res.Profile.Values), len(api.Indicators))
-	}
-	for _, e := range api.Indicators {
-		if got := res.Profile.Values[e.Key]; (got == nil) != (e.Value == nil) || (got != nil && *got != *e.Value) {
-			t.Errorf("%s: page %v, API %v", e.Key, got, e.Value)
-		}
-	}
+	sameProfile(t, srv.URL, "kreis", "16053", "2018-12-31", res.Profile)
 }
