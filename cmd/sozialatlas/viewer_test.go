@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -795,4 +796,52 @@ func TestViewerControls(t *testing.T) {
 		t.Errorf("features under the centre %v, want Jena with its 111407 residents of 2018", fs)
 	}
 	sameProfile(t, srv.URL, "kreis", "16053", "2018-12-31", res.Profile)
+}
+
+// TestViewerFilterBuilder builds the issue's filter with the builder's
+// lists on Berlin's Prognoseräume — "Altenquotient größer als 40 und
+// Einwohner sinkend" — as a keyboard and mouse user would: the page must
+// write the CQL2 expression, count the change from the latest earlier
+// period of the residents (31.12.2020), list the same areas /items
+// selects, and open the profile of a listed area from the keyboard.
+func TestViewerFilterBuilder(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-filter-builder.png")
+	out := render(t, node, srv.URL+"/#level=prognoseraum&indicator=altenquotient&map=10/52.5/13.4", shot,
+		"click:#add-condition", "select:#cond-prop-1=altenquotient", "fill:#cond-value-1=40",
+		"click:#add-condition", "select:#cond-prop-2=einwohner", "select:#cond-op-2=falling",
+		"open:#filter-list li:nth-child(2) button", "axe")
+	var res struct {
+		Final struct {
+			State  map[string]string
+			Filter struct {
+				Codes  []string
+				Status string
+			}
+		}
+		Profile viewerProfile
+		Axe     []axeViolation
+	}
+	renderOutput(t, out, &res)
+	const filter = "altenquotient > 40 AND einwohner_change < 0"
+	if st := res.Final.State; st["filter"] != filter || st["period"] != "2022-06-30" || st["period2"] != "2020-12-31" {
+		t.Errorf("state %v, want the filter %q from 2020-12-31 to 2022-06-30", st, filter)
+	}
+	var fc struct {
+		NumberMatched int
+		Features      []struct{ Properties struct{ Code string } }
+	}
+	getJSON(t, srv.URL+"/collections/prognoseraum/items?period=2022-06-30&period2=2020-12-31&sortby=name&limit=1000&filter="+url.QueryEscape(filter), &fc)
+	var want []string
+	for _, f := range fc.Features {
+		want = append(want, f.Properties.Code)
+	}
+	// Charlottenburg West, Mariendorf, Wilmersdorf Süd
+	if fmt.Sprint(res.Final.Filter.Codes) != fmt.Sprint(want) || fmt.Sprint(want) != "[0420 0750 0440]" ||
+		res.Final.Filter.Status != "3 Gebiete erfüllen den Filter." {
+		t.Errorf("listed %v (%q), want %v", res.Final.Filter.Codes, res.Final.Filter.Status, want)
+	}
+	sameProfile(t, srv.URL, "prognoseraum", "0750", "2022-06-30", res.Profile)
+	noSeriousViolation(t, res.Axe)
 }

@@ -16,9 +16,14 @@
 // layout's widths are printed.
 // With "select:SELECTOR=VALUE" it chooses VALUE in the select element as a
 // user would and waits for the page to set a new window.result.
+// With "fill:SELECTOR=VALUE" it types VALUE into the field, leaves it
+// with Tab and waits likewise. With "click:SELECTOR" it clicks the element
+// and waits for nothing. With "open:SELECTOR" it focuses the element,
+// presses Enter and waits for the page to show a new area profile
+// (window.atlasProfile), printed as "profile".
 // The page's last window.result is printed as "final".
 // Actions run in the order given, the screenshot after the last.
-// Usage: node render.mjs URL SCREENSHOT.png [click-center|profile=LEVEL/CODE|axe|press:SELECTOR|select:SELECTOR=VALUE|export|phone]...
+// Usage: node render.mjs URL SCREENSHOT.png ACTION...
 import { chromium } from 'playwright-core';
 
 const [url, shot, ...actions] = process.argv.slice(2);
@@ -72,6 +77,20 @@ try {
         const before = await page.evaluateHandle(() => window.result);
         await page.selectOption(selector, value);
         await page.waitForFunction((old) => window.result !== old, before, { timeout: 60000 });
+      } else if (action.startsWith('fill:')) {
+        const [selector, value] = action.slice('fill:'.length).split('=');
+        const before = await page.evaluateHandle(() => window.result);
+        await page.fill(selector, value);
+        await page.press(selector, 'Tab');
+        await page.waitForFunction((old) => window.result !== old, before, { timeout: 60000 });
+      } else if (action.startsWith('click:')) {
+        await page.click(action.slice('click:'.length));
+      } else if (action.startsWith('open:')) {
+        const before = await page.evaluateHandle(() => window.atlasProfile);
+        await page.focus(action.slice('open:'.length));
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((old) => window.atlasProfile !== undefined && window.atlasProfile !== old, before, { timeout: 60000 });
+        profile = await page.evaluate(() => window.atlasProfile);
       } else if (action.startsWith('press:')) {
         const before = await page.evaluateHandle(() => window.result);
         await page.focus(action.slice('press:'.length));

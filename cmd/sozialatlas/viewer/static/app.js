@@ -144,6 +144,8 @@ async function fillIndicators() {
   const select = $('indicator');
   select.replaceChildren();
   const groups = new Map();
+  filterIndicators = [...catalogue.values()].filter((ind) => q.properties[ind.key]?.type === 'number');
+  refillConditions();
   // in the catalogue's order, which groups and ranks them
   for (const ind of catalogue.values()) {
     if (!q.properties[ind.key]) continue;
@@ -173,9 +175,30 @@ async function fillPeriods() {
   select.replaceChildren(...periods.map((p) => new Option(dateDE(p), p)));
   if (!periods.includes(state.period)) state.period = periods[periods.length - 1] || '';
   select.value = state.period;
-  // compared with the earliest period unless the state names another
+  await fillPeriod2();
+}
+
+// periodsAt lists the periods with values of an indicator at the level.
+async function periodsAt(key) {
+  const doc = await getJSON(`/indicators/${key}`);
+  const level = doc.levels.find((l) => l.level === state.level);
+  return level ? level.periods.filter((p) => p.with_value > 0).map((p) => p.period) : [];
+}
+
+// fillPeriod2 offers the periods a change can count from: those of the
+// map's indicator and of every indicator whose change the filter asks
+// for. Unless the state names another of them, the latest before the
+// map's period is taken (or the earliest, when none lies before it).
+async function fillPeriod2() {
+  const keys = new Set([state.indicator]);
+  for (const m of state.filter.matchAll(/(\w+)_change\b/g)) keys.add(m[1]);
+  const periods = [...new Set((await Promise.all([...keys].map(periodsAt))).flat())].sort();
   $('period2').replaceChildren(...periods.map((p) => new Option(dateDE(p), p)));
-  if (!periods.includes(state.period2)) state.period2 = periods[0] || '';
+  // a change from a period to itself says nothing
+  if (!periods.includes(state.period2) || state.period2 === state.period) {
+    const before = periods.filter((p) => p < state.period);
+    state.period2 = before[before.length - 1] || periods[0] || '';
+  }
   $('period2').value = state.period2;
 }
 
@@ -232,7 +255,7 @@ const lisaClasses = [
 // side view adds a second map of period2 with the same breaks, so that
 // equal colours mean equal values.
 async function show() {
-  $('compare-controls').hidden = !['change', 'side'].includes(state.view);
+  showCompareControls();
   if (state.view !== 'side') closeSide();
   // the PNG export draws the legends of classes and clusters; the matrix
   // is a table of its own
@@ -359,15 +382,25 @@ async function applyFilter() {
   $('filter-status').textContent = '';
   if (text) {
     const params = new URLSearchParams({ filter: text, limit: '1000', period: state.period, sortby: 'name' });
+    if (usesChange()) {
+      await fillPeriod2();
+      params.set('period2', state.period2);
+    }
     const res = await fetch(`/collections/${state.level}/items?${params}`, { headers: { Accept: 'application/geo+json' } });
     const doc = await res.json();
     if (!res.ok) {
       $('filter-status').textContent = `Filter nicht ausführbar: ${doc.detail}`;
     } else {
       highlighted = doc.features.map((f) => f.properties.code);
+      // each area a button to its profile: the keyboard's way to one
       for (const f of doc.features) {
         const li = document.createElement('li');
-        li.textContent = `${f.properties.name} (${f.properties.code})`;
+        const open = document.createElement('button');
+        open.type = 'button';
+        open.className = 'area-link';
+        open.textContent = `${f.properties.name} (${f.properties.code})`;
+        open.addEventListener('click', () => showProfile(f.properties.code).catch((err) => console.error(err.message)));
+        li.append(open);
         list.append(li);
       }
       $('filter-status').textContent = `${doc.numberMatched} Gebiete erfüllen den Filter` +
@@ -377,8 +410,92 @@ async function applyFilter() {
   for (const m of [map, map2]) {
     if (m && m.getLayer('highlight')) m.setFilter('highlight', ['in', ['get', 'code'], ['literal', highlighted]]);
   }
+  showCompareControls();
   writeState();
+  if (window.result) window.result = { ...window.result, state: { ...state }, filter: filterReport() };
 }
+
+const filterReport = () => ({ codes: highlighted, status: $('filter-status').textContent });
+
+// A change in a filter (KEY_change, "steigend", "sinkend") counts from the
+// comparison period, so its control shows then too.
+const usesChange = () => /_change\b/.test(state.filter);
+function showCompareControls() {
+  $('compare-controls').hidden = !(['change', 'side'].includes(state.view) || usesChange());
+  $('filter-change-note').hidden = !usesChange();
+}
+
+// The filter builder writes the CQL2 expression from conditions picked
+// from lists — "Altenquotient größer als 40 und Einwohner sinkend" — so
+// that no one needs to know CQL2; the expression stays editable.
+let filterIndicators = []; // the level's numeric indicators, catalogue order
+let conditionCount = 0;
+const operators = [
+  ['>', 'größer als'], ['>=', 'mindestens'], ['<', 'kleiner als'], ['<=', 'höchstens'], ['=', 'gleich'],
+  ['rising', 'steigend'], ['falling', 'sinkend'],
+];
+
+function addCondition() {
+  const n = ++conditionCount;
+  const row = document.createElement('div');
+  row.className = 'condition';
+  row.innerHTML = `<label for="cond-prop-${n}">Bedingung ${n}: Indikator</label>
+    <select id="cond-prop-${n}" class="cond-prop"></select>
+    <span class="cond-line">
+      <label class="sr" for="cond-op-${n}">Vergleich</label>
+      <select id="cond-op-${n}" class="cond-op">${operators.map(([v, t]) => `<option value="${v}">${t}</option>`).join('')}</select>
+      <label class="sr" for="cond-value-${n}">Wert</label>
+      <input id="cond-value-${n}" class="cond-value" type="text" inputmode="decimal" autocomplete="off" placeholder="Wert">
+      <button type="button" class="cond-remove" aria-label="Bedingung ${n} entfernen">✕</button>
+    </span>`;
+  fillConditionIndicators(row.querySelector('.cond-prop'));
+  for (const el of row.querySelectorAll('select, input')) el.addEventListener('change', buildFilter);
+  row.querySelector('.cond-remove').addEventListener('click', () => { row.remove(); buildFilter(); });
+  $('conditions').append(row);
+  row.querySelector('.cond-prop').focus();
+}
+
+function fillConditionIndicators(select) {
+  const chosen = select.value;
+  select.replaceChildren(...filterIndicators.map((ind) => new Option(ind.title, ind.key)));
+  if (filterIndicators.some((ind) => ind.key === chosen)) select.value = chosen;
+}
+
+function refillConditions() {
+  for (const select of document.querySelectorAll('#conditions .cond-prop')) fillConditionIndicators(select);
+}
+
+// germanNumber reads 40, 40,5, 1.250 or 1.250,5 (and 40.5, as typed by
+// some); NaN when it is none of them.
+function germanNumber(text) {
+  let t = text.trim().replace(/\s/g, '');
+  if (t.includes(',')) t = t.replace(/\./g, '').replace(',', '.');
+  else if (/^-?\d{1,3}(\.\d{3})+$/.test(t)) t = t.replace(/\./g, '');
+  return t === '' ? NaN : Number(t);
+}
+
+function buildFilter() {
+  const parts = [];
+  for (const row of $('conditions').children) {
+    const key = row.querySelector('.cond-prop').value;
+    const op = row.querySelector('.cond-op').value;
+    const input = row.querySelector('.cond-value');
+    const trend = op === 'rising' || op === 'falling';
+    input.hidden = trend;
+    input.removeAttribute('aria-invalid');
+    if (!key) continue;
+    if (trend) {
+      parts.push(`${key}_change ${op === 'rising' ? '>' : '<'} 0`);
+      continue;
+    }
+    const v = germanNumber(input.value);
+    if (Number.isFinite(v)) parts.push(`${key} ${op} ${v}`);
+    else if (input.value.trim() !== '') input.setAttribute('aria-invalid', 'true');
+  }
+  $('filter').value = parts.join(' AND ');
+  applyFilter().catch((err) => console.error(err.message));
+}
+$('add-condition').addEventListener('click', addCondition);
 
 // report tells tests (and anyone scripting the page) what is drawn: the
 // classes, and the features under the centre of each map.
@@ -398,7 +515,7 @@ function report(classes, second) {
     missing: classes.missing,
     ...under(map),
     side: second ? { classes: second.classes, ...under(map2) } : undefined,
-    filter: { codes: highlighted, status: $('filter-status').textContent },
+    filter: filterReport(),
   };
 }
 
@@ -560,7 +677,11 @@ async function showProfile(code, level = state.level) {
     const a = doc.comparison[c];
     if (a && !cols.some((o) => doc.comparison[o].code === a.code && doc.comparison[o].level === a.level)) cols.push(c);
   }
-  const head = cols.map((c) => `<th scope="col">${escapeHTML(doc.comparison[c].name)}</th>`).join('');
+  // Berlin is Kreis and Land: areas of one name are told apart by level
+  const levelWord = { staat: 'Staat', land: 'Land', kreis: 'Kreis', gemeinde: 'Gemeinde' };
+  const heading = (a) => cols.filter((o) => doc.comparison[o].name === a.name).length > 1 ?
+    `${a.name} (${levelWord[a.level] || a.level})` : a.name;
+  const head = cols.map((c) => `<th scope="col">${escapeHTML(heading(doc.comparison[c]))}</th>`).join('');
   const indices = indexRows(doc);
   const inIndex = new Set([...indexGroups().values()].flatMap((g) => [g.value, g.classes]).filter(Boolean).map((i) => i.key));
   let category = '';
@@ -632,13 +753,15 @@ function onChange(id, apply) {
     }
   });
 }
-onChange('level', async (v) => { state.level = v; await fillIndicators(); await fillPeriods(); });
+onChange('level', async (v) => { state.level = v; await fillIndicators(); await fillPeriods(); await refilter(); });
 onChange('indicator', async (v) => { state.indicator = v; await fillPeriods(); });
-onChange('period', async (v) => { state.period = v; });
+// the filter's list follows the map's level and periods
+const refilter = async () => { if (state.filter) await applyFilter(); };
+onChange('period', async (v) => { state.period = v; await refilter(); });
 onChange('method', async (v) => { state.method = v; });
 onChange('k', async (v) => { state.k = v; });
 onChange('view', async (v) => { state.view = v; });
-onChange('period2', async (v) => { state.period2 = v; });
+onChange('period2', async (v) => { state.period2 = v; if (usesChange()) await refilter(); });
 $('filter').addEventListener('change', () => applyFilter().catch((err) => console.error(err.message)));
 // Playing steps through the periods from the first, one every 1.5 s.
 let playing = null;
