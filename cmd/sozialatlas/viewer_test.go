@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -279,9 +280,21 @@ func TestViewerSharedLink(t *testing.T) {
 			State   map[string]string
 			Classes []struct{ Label string }
 		}
-		Axe []axeViolation
+		Axe        []axeViolation
+		AriaLabels []string
 	}
 	renderOutput(t, out, &res)
+	// the map's own controls speak German too
+	for _, label := range []string{"Vergrößern", "Verkleinern", "Karte: mit den Pfeiltasten verschieben, mit + und − vergrößern und verkleinern"} {
+		if !slices.Contains(res.AriaLabels, label) {
+			t.Errorf("no element labelled %q among %q", label, res.AriaLabels)
+		}
+	}
+	for _, label := range res.AriaLabels {
+		if label == "Zoom in" || label == "Map" {
+			t.Errorf("English label %q", label)
+		}
+	}
 	want := map[string]string{"level": "kreis", "indicator": "einwohner", "period": "2018-12-31",
 		"method": "jenks", "k": "4", "view": "values", "filter": "einwohner > 500000", "map": "9.00/50.9272/11.5863",
 		"period2": "2018-12-31"}

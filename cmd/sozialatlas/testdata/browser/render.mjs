@@ -21,7 +21,8 @@
 // and waits for nothing. With "open:SELECTOR" it focuses the element,
 // presses Enter and waits for the page to show a new area profile
 // (window.atlasProfile), printed as "profile".
-// The page's last window.result is printed as "final".
+// The page's last window.result is printed as "final", the aria-label of
+// every element as "ariaLabels".
 // Actions run in the order given, the screenshot after the last.
 // Usage: node render.mjs URL SCREENSHOT.png ACTION...
 import { chromium } from 'playwright-core';
@@ -112,7 +113,9 @@ try {
     }
     await page.screenshot({ path: shot });
     const final = await page.evaluate(() => window.result);
-    console.log(JSON.stringify({ result, final, profile, axe, pressed, exported, layout, errors }));
+    // the text alternatives a screen reader announces
+    const ariaLabels = await page.evaluate(() => [...document.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label')));
+    console.log(JSON.stringify({ result, final, profile, axe, pressed, exported, layout, ariaLabels, errors }));
   }
 } finally {
   await browser.close();

@@ -64,10 +64,20 @@ const [zoom, lat, lon] = state.map ? state.map.split('/').map(Number) : [5.2, 51
 // Its promise resolves on 'load', promised at once: 'load' fires only
 // once, and map.loaded() is false again whenever tiles are loading, so
 // asking it later could wait forever.
+// The map's own controls and text alternatives, in German.
+const mapLocale = {
+  'AttributionControl.ToggleAttribution': 'Quellenangaben ein- oder ausblenden',
+  'Map.Title': 'Karte: mit den Pfeiltasten verschieben, mit + und − vergrößern und verkleinern',
+  'NavigationControl.ResetBearing': 'Ziehen dreht die Karte, Klicken richtet sie nach Norden aus',
+  'NavigationControl.ZoomIn': 'Vergrößern',
+  'NavigationControl.ZoomOut': 'Verkleinern',
+};
+
 function newMap(container, view) {
   const m = new maplibregl.Map({
     container,
     ...view,
+    locale: mapLocale,
     fadeDuration: 0,
     // the PNG export reads the canvas after drawing
     canvasContextAttributes: { preserveDrawingBuffer: true },
