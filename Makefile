@@ -8,7 +8,7 @@ BIN := bin/sozialatlas
 STATICCHECK := v0.8.2
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null) go.mod go.sum $(wildcard data/migrations/*.sql)
 
-.PHONY: run test bench build setup-run setup-test setup-bench vet clean
+.PHONY: run test bench soak build setup-run setup-test setup-bench vet clean
 
 run: setup-run $(BIN)
 	$(BIN) serve --demo data/demo
@@ -50,6 +50,11 @@ bench: setup-bench $(BIN)
 	  go test -run '^$$' -bench 'ImportMillion|Publish' -benchtime 1x -timeout 30m ./indicators/ && \
 	  go test -run '^$$' -bench 'Tiles' -benchtime 1x -timeout 30m ./cmd/sozialatlas/ && \
 	  go test -run '^$$' -bench 'ViewerLoad' -benchtime 5x -timeout 30m ./cmd/sozialatlas/"
+
+# Ten minutes of mixed load at 64 connections (wrk), with throughput,
+# latency, heap and resident memory after every minute.
+soak: setup-bench
+	go run ./data/pgtest/run -- go test -run '^$$' -bench Soak -benchtime 1x -timeout 60m ./cmd/sozialatlas/
 
 clean:
 	rm -rf bin

@@ -383,8 +383,8 @@ end
 	load(b, srv.URL, paths, 8, 1, nil) // warm the cache
 	mem := memoryServer(b, kept)
 	defer mem.Close()
-	warm := runWrk(b, script, srv.URL)
-	floor := runWrk(b, script, mem.URL)
+	warm := runWrk(b, script, srv.URL, 15*time.Second)
+	floor := runWrk(b, script, mem.URL, 15*time.Second)
 	for _, r := range []struct {
 		name string
 		f    wrkFigures
@@ -398,15 +398,20 @@ end
 	b.ReportMetric(floor.p99ms, "wrk-memory-p99-ms-64c")
 }
 
-// wrkFigures is what wrk reported: requests per second and latency
-// quantiles.
-type wrkFigures struct{ perSecond, p50ms, p99ms float64 }
+// wrkFigures is what wrk reported: requests per second, latency
+// quantiles, and the answers that were not 2xx or 3xx and the socket
+// errors (connect, read, write, timeout).
+type wrkFigures struct {
+	perSecond, p50ms, p99ms float64
+	requests, non2xx, errs  int
+}
 
-// runWrk runs wrk for 15 s at 64 connections over the script's paths and
-// reads its summary.
-func runWrk(b *testing.B, script, base string) wrkFigures {
+// runWrk runs wrk for d at 64 connections over the script's paths and
+// reads its summary; extra are more of wrk's flags.
+func runWrk(b *testing.B, script, base string, d time.Duration, extra ...string) wrkFigures {
 	b.Helper()
-	out, err := exec.Command("wrk", "-t2", "-c64", "-d15s", "--latency", "-s", script, base).CombinedOutput()
+	args := append([]string{"-t2", "-c64", fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency"}, extra...)
+	out, err := exec.Command("wrk", append(args, "-s", script, base)...).CombinedOutput()
 	if err != nil {
 		b.Fatalf("wrk: %v\n%s", err, out)
 	}
@@ -420,6 +425,16 @@ func runWrk(b *testing.B, script, base string) wrkFigures {
 			f.p50ms = wrkMillis(b, fields[1])
 		case len(fields) == 2 && fields[0] == "99%":
 			f.p99ms = wrkMillis(b, fields[1])
+		case len(fields) >= 3 && fields[1] == "requests" && fields[2] == "in":
+			f.requests, _ = strconv.Atoi(fields[0])
+		case strings.HasPrefix(line, "  Non-2xx or 3xx responses:"):
+			f.non2xx, _ = strconv.Atoi(fields[len(fields)-1])
+		case len(fields) > 0 && fields[0] == "Socket" && fields[1] == "errors:":
+			// Socket errors: connect 0, read 0, write 0, timeout 0
+			for i := 2; i+1 < len(fields); i += 2 {
+				n, _ := strconv.Atoi(strings.TrimSuffix(fields[i+1], ","))
+				f.errs += n
+			}
 		}
 	}
 	if f.perSecond == 0 || f.p99ms == 0 {
