@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/sozialatlas/sozialatlas/data/pgcluster"
 	"github.com/sozialatlas/sozialatlas/tiles"
 )
@@ -33,7 +35,7 @@ func ownCluster(t *testing.T) (pgcluster.Config, *pgcluster.Cluster) {
 	if err := os.Chmod(dir, 0o711); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := primaryLog(t)
 	cfg := pgcluster.Config{Dir: dir, Logger: log, Settings: map[string]string{"fsync": "off", "full_page_writes": "off"}}
 	t.Cleanup(func() {
 		if err := pgcluster.Destroy(context.Background(), cfg); err != nil {
@@ -57,6 +59,11 @@ func ownCluster(t *testing.T) (pgcluster.Config, *pgcluster.Cluster) {
 	return cfg, c
 }
 
+// primaryLog sends a cluster's warnings to the test log.
+func primaryLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 // tWriter sends log lines to the test log.
 type tWriter struct{ t *testing.T }
 
@@ -69,14 +76,14 @@ func (w tWriter) Write(p []byte) (int, error) {
 // the read pool (on replicas if given), the router and the listener.
 type instance struct {
 	db    *database
-	read  *poolCloser
+	read  *pgxpool.Pool
 	srv   *httptest.Server
 	tiles *tiles.Server
 	heard atomic.Int64 // data version announcements received
 	stop  func()
 }
 
-type poolCloser struct{ close func() }
+func (in *instance) readPool() *pgxpool.Pool { return in.read }
 
 func startInstance(t *testing.T, url string, replicas []string, f serveFlags) *instance {
 	t.Helper()
@@ -94,7 +101,7 @@ func startInstance(t *testing.T, url string, replicas []string, f serveFlags) *i
 	areas, ind := stores(pool)
 	f.maxLimit = 20000
 	handler, ts := newRoutes(areas, ind, f, log)
-	in := &instance{db: db, read: &poolCloser{pool.Close}, tiles: ts, srv: httptest.NewServer(handler)}
+	in := &instance{db: db, read: pool, tiles: ts, srv: httptest.NewServer(handler)}
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
