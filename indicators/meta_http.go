@@ -212,7 +212,7 @@ func (h *metaHandler) acceptsJSON(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (h *metaHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	web.InternalError(w, r, h.log, err)
+	web.Fail(w, r, h.log, err)
 }
 
 // root is the service's base URL plus the path these routes are mounted

@@ -438,4 +438,15 @@ WHERE x.indicator IN (SELECT key FROM pub_ind)
 UNION
 SELECT DISTINCT w.indicator, w.lvl, w.period FROM pub_w w`
 
-const sqlBumpVersion = `UPDATE data_version SET version = version + 1, changed = now()`
+// VersionChannel is the NOTIFY channel on which every change of the data
+// version is announced, its payload the new version: other service
+// instances drop their tile caches on it instead of waiting for their next
+// read of the version.
+const VersionChannel = "sozialatlas_data_version"
+
+// sqlBumpVersion tells caches that published data changed: the version goes
+// up, and the NOTIFY, sent in the same transaction, reaches the listeners
+// when (and only if) that transaction commits.
+const sqlBumpVersion = `WITH bumped AS (
+	UPDATE data_version SET version = version + 1, changed = now() RETURNING version)
+SELECT pg_notify('` + VersionChannel + `', version::text) FROM bumped`

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/indicators"
 )
 
 // sqlStaleLevels finds the levels whose tile geometry lags behind their
@@ -83,5 +84,8 @@ func EnsureGeometry(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
 	return levels, nil
 }
 
-// sqlBumpVersion tells caches that tiles changed.
-const sqlBumpVersion = `UPDATE data_version SET version = version + 1, changed = now()`
+// sqlBumpVersion tells caches that tiles changed, and other instances
+// through a NOTIFY on indicators.VersionChannel sent at commit.
+const sqlBumpVersion = `WITH bumped AS (
+	UPDATE data_version SET version = version + 1, changed = now() RETURNING version)
+SELECT pg_notify('` + indicators.VersionChannel + `', version::text) FROM bumped`

@@ -425,38 +425,68 @@ func (s *Server) tileAt(ctx context.Context, version int64, req *request, t Tile
 	s.flights[key] = f
 	s.mu.Unlock()
 
-	f.e, f.err = s.build(ctx, version, key, req, t)
+	var behind bool
+	f.e, behind, f.err = s.build(ctx, version, key, req, t)
 	s.mu.Lock()
 	delete(s.flights, key)
 	s.mu.Unlock()
 	close(f.done)
-	if f.err == nil && s.seenVersion() == version {
+	if f.err == nil && !behind && s.seenVersion() == version {
 		s.cache.put(f.e)
 	}
 	return f.e, f.err
 }
 
-// build renders, compresses and tags a tile.
-func (s *Server) build(ctx context.Context, version int64, key string, req *request, t TileID) (*entry, error) {
+// build renders, compresses and tags a tile. behind reports that the
+// connection it was rendered on showed an older data version than the one
+// the tile is keyed by: with read replicas that lag differently, or a
+// replica and the primary it fell back to, the version and the tile can
+// come from different servers, and such a tile must not be cached under the
+// newer version.
+func (s *Server) build(ctx context.Context, version int64, key string, req *request, t TileID) (e *entry, behind bool, err error) {
 	l, err := s.layer(ctx, version, req)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	mvt, err := Render(ctx, s.pool, l, t)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, fmt.Errorf("tile %s/%s: %w", l.Level, t, err)
+	}
+	defer conn.Release()
+	// Replay on a server only moves forward, so data read after this
+	// version on the same connection is at least as new.
+	var seen int64
+	if err := conn.QueryRow(ctx, sqlDataVersion).Scan(&seen); err != nil {
+		return nil, false, fmt.Errorf("tile %s/%s: data version: %w", l.Level, t, err)
+	}
+	mvt, err := Render(ctx, conn, l, t)
+	if err != nil {
+		return nil, false, err
+	}
+	// A tile from a server behind the version is tagged with the version it
+	// shows, so that a client revalidating it later gets the newer one.
+	behind = seen < version
+	tagged, tagKey := version, key
+	if behind {
+		tagged, tagKey = seen, tileKey(seen, req, t)
 	}
 	h := fnv.New64a()
-	_, _ = h.Write([]byte(key))
-	e := &entry{key: key, etag: fmt.Sprintf(`"%d-%016x`, version, h.Sum64())}
+	_, _ = h.Write([]byte(tagKey))
+	e = &entry{key: key, etag: fmt.Sprintf(`"%d-%016x`, tagged, h.Sum64())}
 	if len(mvt) > 0 {
 		// compressed once, for every client that accepts gzip
 		if e.gz, err = pmtiles.Gzip(mvt, gzip.DefaultCompression); err != nil {
-			return nil, fmt.Errorf("tile %s/%s: %w", l.Level, t, err)
+			return nil, false, fmt.Errorf("tile %s/%s: %w", l.Level, t, err)
 		}
 	}
-	return e, nil
+	return e, behind, nil
 }
+
+// Announce tells the server that the data version changed to version (0:
+// it may have changed unseen, e.g. while the notifications were lost): the
+// next tile reads the version again instead of trusting the one it read
+// last, and the cache is dropped once the change shows.
+func (s *Server) Announce(version int64) { s.version.announce(version) }
 
 func (s *Server) xyzTile(w http.ResponseWriter, r *http.Request) {
 	t, err := parseTile(r)

@@ -23,12 +23,26 @@ type versionSource struct {
 	mu      sync.Mutex
 	version int64
 	read    time.Time
+	// want is a version announced by a NOTIFY: until the database this
+	// instance reads from (a replica may lag) shows it, the version is
+	// read again for every tile instead of trusted for maxAge.
+	want int64
+}
+
+// announce makes the next get read the version from the database: version
+// is the one a NOTIFY announced, 0 when notifications may have been missed
+// (the listening connection was lost).
+func (v *versionSource) announce(version int64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.read = time.Time{}
+	v.want = max(v.want, version)
 }
 
 func (v *versionSource) get(ctx context.Context) (int64, error) {
 	if v.maxAge > 0 {
 		v.mu.Lock()
-		if !v.read.IsZero() && time.Since(v.read) < v.maxAge {
+		if !v.read.IsZero() && time.Since(v.read) < v.maxAge && v.version >= v.want {
 			ver := v.version
 			v.mu.Unlock()
 			return ver, nil

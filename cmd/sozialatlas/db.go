@@ -41,16 +41,6 @@ type database struct {
 	config  *pgxpool.Config
 }
 
-// servingPool opens a second pool whose statements time out, for answering
-// requests; the first pool (migrations, imports) has no limit.
-func (db *database) servingPool(ctx context.Context, stmtTimeout time.Duration) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.NewWithConfig(ctx, servingConfig(db.config, stmtTimeout))
-	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	return pool, nil
-}
-
 // servingConfig is base with the settings of the connections that answer
 // requests, where the connection string does not set them: the statement
 // timeout, and no JIT compilation. PostGIS declares its functions costly,
@@ -87,6 +77,7 @@ func openDB(ctx context.Context, f dbFlags, log *slog.Logger) (*database, error)
 		return nil, fmt.Errorf("database url: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "sozialatlas"
+	failFast(cfg)
 	db.config = cfg
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

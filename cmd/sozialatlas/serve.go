@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -34,6 +35,7 @@ type serveFlags struct {
 	maxLimit        int
 	tileCacheMiB    int64
 	tileVersionAge  time.Duration
+	replicas        string
 }
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -50,6 +52,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.IntVar(&f.maxLimit, "max-limit", 20000, "largest page of features one request may ask for")
 	fs.Int64Var(&f.tileCacheMiB, "tile-cache", tiles.DefaultCacheBytes>>20, "MiB of memory for finished vector tiles; 0 caches none")
 	fs.DurationVar(&f.tileVersionAge, "tile-version-age", time.Second, "how long the data version read for the tile cache is trusted; 0 reads it for every tile")
+	fs.StringVar(&f.replicas, "database-url-replicas", os.Getenv("DATABASE_URL_REPLICAS"),
+		"comma-separated connection strings of streaming replicas that answer reads (env DATABASE_URL_REPLICAS)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -76,14 +80,16 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	} else if len(levels) > 0 {
 		log.Info("tile geometry built", "levels", levels)
 	}
-	pool, err := db.servingPool(ctx, f.stmtTimeout)
+	pool, err := db.readPool(ctx, f.stmtTimeout, splitReplicas(f.replicas))
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	areas, ind := stores(pool)
 
-	handler := newRouter(areas, ind, f, log)
+	handler, tileServer := newRoutes(areas, ind, f, log)
+	stopWatch := watchVersion(ctx, db.config.ConnConfig, log, tileServer)
+	defer stopWatch()
 	srv := &http.Server{
 		Addr:              f.addr,
 		Handler:           handler,
@@ -121,6 +127,13 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 const maxRequestBody = 1 << 20
 
 func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.Logger) http.Handler {
+	h, _ := newRoutes(store, ind, f, log)
+	return h
+}
+
+// newRoutes is newRouter, also returning the tile server for the data
+// version notifications.
+func newRoutes(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.Logger) (http.Handler, *tiles.Server) {
 	r := chi.NewRouter()
 	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody), compress)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
@@ -162,14 +175,15 @@ func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.
 	r.Handle(viewer.Prefix+"*", viewer.Assets())
 	ind.MetaRoutes(r, indicators.MetaConfig{Base: web.BaseURL{Public: f.baseURL}, Logger: log})
 	ind.OutputRoutes(r, indicators.OutputConfig{Logger: log})
-	tiles.New(store, ind, tiles.Config{
+	ts := tiles.New(store, ind, tiles.Config{
 		CacheBytes:    tileCacheBytes(f.tileCacheMiB),
 		VersionMaxAge: versionAge(f.tileVersionAge),
 		BaseURL:       f.baseURL,
 		Attribution:   attribution,
 		Logger:        log,
-	}).Routes(r)
-	return r
+	})
+	ts.Routes(r)
+	return r, ts
 }
 
 // attribution credits the boundary data of the demo atlas.

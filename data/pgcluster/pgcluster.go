@@ -58,6 +58,10 @@ type Config struct {
 	// Settings are extra postgresql.conf parameters, e.g. fsync=off for
 	// throwaway test clusters. The listening parameters are fixed.
 	Settings map[string]string
+	// ReplicaOf makes a new cluster a streaming replica (hot standby) of
+	// that running cluster, copied from it with pg_basebackup instead of
+	// created by initdb; an existing one just starts and replays.
+	ReplicaOf *Cluster
 }
 
 // Cluster is a running cluster.
@@ -155,7 +159,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		socketDir: filepath.Join(clusterDir, "run"),
 		port:      port,
 	}
-	if err := c.prepare(ctx, cfg.Settings); err != nil {
+	if err := c.prepare(ctx, cfg.Settings, cfg.ReplicaOf); err != nil {
 		return nil, fmt.Errorf("start cluster in %s: %w", clusterDir, err)
 	}
 	if err := c.start(ctx); err != nil {
@@ -169,7 +173,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 
 // prepare creates the directories, runs initdb on first start and writes
 // the settings file.
-func (c *Cluster) prepare(ctx context.Context, settings map[string]string) error {
+func (c *Cluster) prepare(ctx context.Context, settings map[string]string, primary *Cluster) error {
 	if sock := filepath.Join(c.socketDir, socketFile); len(sock) > maxSocketPath {
 		return fmt.Errorf("socket path %s is %d bytes, but a Unix socket path may have at most %d: choose a shorter data directory",
 			sock, len(sock), maxSocketPath)
@@ -188,6 +192,10 @@ func (c *Cluster) prepare(ctx context.Context, settings map[string]string) error
 
 	version, err := os.ReadFile(filepath.Join(c.dataDir, "PG_VERSION"))
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && primary != nil:
+		if err := c.baseBackup(ctx, primary); err != nil {
+			return err
+		}
 	case errors.Is(err, fs.ErrNotExist):
 		if err := c.initdb(ctx, settings["fsync"] == "off"); err != nil {
 			return err
@@ -481,13 +489,18 @@ func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
 // Stop shuts the cluster down (fast: open sessions are ended) and waits.
 // Stopping a stopped cluster is not an error.
 func (c *Cluster) Stop(ctx context.Context) error {
+	return c.stop(ctx, "fast")
+}
+
+// stop runs pg_ctl stop in the mode given, unless the cluster is stopped.
+func (c *Cluster) stop(ctx context.Context, mode string) error {
 	if _, exists, err := readPIDFile(c.dataDir); err != nil {
 		return fmt.Errorf("stop cluster in %s: %w", c.dir, err)
 	} else if !exists {
 		return nil
 	}
-	c.log.InfoContext(ctx, "stopping PostgreSQL")
-	cmd := c.command(ctx, "pg_ctl", "stop", "--pgdata="+c.dataDir, "--mode=fast",
+	c.log.InfoContext(ctx, "stopping PostgreSQL", "mode", mode)
+	cmd := c.command(ctx, "pg_ctl", "stop", "--pgdata="+c.dataDir, "--mode="+mode,
 		"--wait", "--timeout="+strconv.Itoa(int(startTimeout/time.Second)), "--silent")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("stop cluster in %s: pg_ctl stop: %w: %s", c.dir, err, strings.TrimSpace(string(out)))

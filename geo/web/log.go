@@ -66,6 +66,14 @@ func Recoverer(logger *slog.Logger) func(http.Handler) http.Handler {
 					"request_id", RequestIDFrom(r.Context()),
 					"method", r.Method, "path", r.URL.Path,
 					"panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+				if err, ok := rec.(error); ok && DatabaseUnavailable(err) && ww.Status() == 0 {
+					// A store that panics with an error of a lost
+					// connection is still an outage, not a bug.
+					ww.Header().Set("Retry-After", DatabaseRetryAfter)
+					WriteProblem(ww, r, Problem{Status: http.StatusServiceUnavailable,
+						Detail: "The database is not reachable right now; try again shortly."})
+					return
+				}
 				if ww.Status() != 0 {
 					// Too late for a problem body: cut the connection so the
 					// client does not take a truncated answer as complete.
