@@ -34,6 +34,7 @@ type serveFlags struct {
 	maxLimit        int
 	tileCacheMiB    int64
 	tileVersionAge  time.Duration
+	access          accessFlags
 }
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -50,7 +51,11 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.IntVar(&f.maxLimit, "max-limit", 20000, "largest page of features one request may ask for")
 	fs.Int64Var(&f.tileCacheMiB, "tile-cache", tiles.DefaultCacheBytes>>20, "MiB of memory for finished vector tiles; 0 caches none")
 	fs.DurationVar(&f.tileVersionAge, "tile-version-age", time.Second, "how long the data version read for the tile cache is trusted; 0 reads it for every tile")
+	f.access.register(fs)
 	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := f.access.check(); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, f.logFormat, f.logLevel)
@@ -117,12 +122,13 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// maxRequestBody bounds request bodies; the API is read-only so far.
+// maxRequestBody bounds request bodies; uploads have their own limit.
 const maxRequestBody = 1 << 20
 
 func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.Logger) http.Handler {
 	r := chi.NewRouter()
-	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody), compress)
+	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody, ownBodyLimit),
+		authenticate(store, f.access, log), compress)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		web.NotFound(w, req, "no resource at this path; the API is described at /api")
 	})
@@ -169,6 +175,7 @@ func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.
 		Attribution:   attribution,
 		Logger:        log,
 	}).Routes(r)
+	importRoutes(r, store, ind, f.access, log)
 	return r
 }
 
@@ -199,9 +206,15 @@ var compress = middleware.Compress(5,
 	"application/json", "application/geo+json", "application/problem+json",
 	"application/vnd.oai.openapi+json", "text/csv", "text/html", "text/plain")
 
-func limitBody(n int64) func(http.Handler) http.Handler {
+// limitBody bounds request bodies to n bytes, except those of requests for
+// which own is true: their handlers set limits of their own.
+func limitBody(n int64, own func(*http.Request) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if own(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
 			if r.ContentLength > n {
 				web.WriteProblem(w, r, web.Problem{Status: http.StatusRequestEntityTooLarge,
 					Title: "Request body too large", Detail: fmt.Sprintf("at most %d bytes", n)})
