@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -233,5 +235,148 @@ func TestSQLInjection(t *testing.T) {
 	var ok, failed int
 	if err := pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE outcome = 'ok'), count(*) FILTER (WHERE outcome = 'failed') FROM audit_log`).Scan(&ok, &failed); err != nil || ok != 0 || failed == 0 {
 		t.Errorf("audited attacks: %d succeeded, %d failed (%v)", ok, failed, err)
+	}
+}
+
+// rawGet sends target as the request line, exactly as given: an HTTP
+// client would clean or escape it.
+func rawGet(t *testing.T, srv *httptest.Server, target string) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: atlas\r\nConnection: close\r\n\r\n", target); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, body
+}
+
+func TestPathTraversal(t *testing.T) {
+	srv, _, _, _ := attackServer(t, serveFlags{})
+	// What a file outside the viewer's assets would show.
+	secrets := regexp.MustCompile(`root:.*:0:0:|module github\.com|package main|\[core\]|PG_VERSION`)
+	for _, target := range []string{
+		"/viewer/../../etc/passwd",
+		"/viewer/../../../../../../etc/passwd",
+		"/viewer/%2e%2e/%2e%2e/etc/passwd",
+		"/viewer/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+		"/viewer/..%2f..%2f..%2fetc%2fpasswd",
+		"/viewer/%252e%252e%252f%252e%252e%252fetc%252fpasswd",
+		"/viewer/....//....//etc/passwd",
+		"/viewer/..\\..\\..\\etc\\passwd",
+		"/viewer/..%5c..%5cetc%5cpasswd",
+		"/viewer/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
+		"/viewer//etc/passwd",
+		"/viewer/index.html/../../../go.mod",
+		"/viewer/../main.go",
+		"/viewer/../../../.git/config",
+		"/viewer/../../../.data/PG_VERSION",
+		"/../../etc/passwd",
+		"/tiles/..%2f..%2f..%2fetc%2fpasswd/6/33/21.mvt",
+		"/collections/..%2f..%2fetc%2fpasswd/items",
+		"/indicators/..%2f..%2fetc%2fpasswd/values",
+	} {
+		res, body := rawGet(t, srv, target)
+		switch {
+		case secrets.Match(body):
+			t.Errorf("GET %s: %d shows %q", target, res.StatusCode, secrets.Find(body))
+		case res.StatusCode == http.StatusMovedPermanently:
+			// The file server sends a path with dot segments to its
+			// clean form, which is inside the viewer or answered 404.
+			loc := res.Header.Get("Location")
+			if strings.Contains(loc, "..") {
+				t.Errorf("GET %s: redirect to %s", target, loc)
+			}
+		case res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusBadRequest:
+			t.Errorf("GET %s: %d, want 404 or 400: %.200s", target, res.StatusCode, body)
+		}
+	}
+	// The assets themselves are served.
+	if res, body := rawGet(t, srv, "/viewer/app.css"); res.StatusCode != 200 || len(body) == 0 {
+		t.Errorf("GET /viewer/app.css: %d", res.StatusCode)
+	}
+}
+
+// TestTokensOnEveryRoute puts the whole service behind login and sends
+// every route no token, a forged one, a revoked one and tokens of each
+// role: only /healthz and /readyz answer without, each route needs its
+// role, and the weaker roles get 403.
+func TestTokensOnEveryRoute(t *testing.T) {
+	srv, routes, pool, admin := attackServer(t, serveFlags{access: accessFlags{mode: "login"}})
+	ctx := context.Background()
+	viewer := newToken(t, pool, "leser", access.Viewer)
+	editor := newToken(t, pool, "planung", access.Editor)
+	revoked := newToken(t, pool, "ehemalig", access.Admin)
+	if _, err := access.NewTokens(pool).Revoke(ctx, "ehemalig"); err != nil {
+		t.Fatal(err)
+	}
+	// A forged token has the form of one, and admin's name prefix.
+	forged := admin[:20] + strings.Repeat("A", len(admin)-20)
+	needs := map[string]access.Role{"/imports": access.Editor, "/audit": access.Admin}
+	param := regexp.MustCompile(`\{([a-z]+)\}|\*$`)
+	before := tableCounts(t, pool)
+	n := 0
+	err := chi.Walk(routes, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		path := param.ReplaceAllStringFunc(pattern, func(m string) string { return pathDefaults[strings.Trim(m, "{}")] })
+		role := access.Viewer
+		for prefix, r := range needs {
+			if strings.HasPrefix(path, prefix) {
+				role = r
+			}
+		}
+		open := path == "/healthz" || path == "/readyz"
+		for _, c := range []struct {
+			token string
+			role  access.Role
+		}{{"", access.Anonymous}, {forged, access.Anonymous}, {revoked, access.Anonymous}, {"sa_short", access.Anonymous},
+			{viewer, access.Viewer}, {editor, access.Editor}, {admin, access.Admin}} {
+			status, body, h := call(t, method, srv.URL+path, c.token, "", nil)
+			n++
+			var want []int // acceptable answers
+			switch {
+			case open:
+				want = []int{200}
+			case c.role == access.Anonymous:
+				want = []int{401}
+			case c.role < role:
+				want = []int{403}
+			}
+			if want != nil && !slices.Contains(want, status) {
+				t.Errorf("%s %s with %s token: %d, want %v: %.200s", method, path, c.role, status, want, body)
+			}
+			if want == nil && (status == 401 || status == 403 || status >= 500) {
+				t.Errorf("%s %s with %s token: %d: %.200s", method, path, c.role, status, body)
+			}
+			if status == 401 && !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("%s %s: 401 without a Bearer challenge", method, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d requests", n)
+	if after := tableCounts(t, pool); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("rows before %v, after %v", before, after)
+	}
+
+	// Public, a token given must still be valid.
+	pub, _, _, _ := attackServer(t, serveFlags{})
+	for _, tok := range []string{forged, revoked, "garbage"} {
+		if status, _, _ := call(t, http.MethodGet, pub.URL+"/collections", tok, "", nil); status != 401 {
+			t.Errorf("public service, token %q: %d, want 401", tok, status)
+		}
+	}
+	if status, _, _ := call(t, http.MethodGet, pub.URL+"/collections", "", "", nil); status != 200 {
+		t.Errorf("public service, no token: %d", status)
 	}
 }
