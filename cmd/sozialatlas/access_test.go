@@ -365,3 +365,24 @@ func TestTokenCommands(t *testing.T) {
 		t.Errorf("audit entry of the import: %+v", e)
 	}
 }
+
+func TestServeAccessFlags(t *testing.T) {
+	for _, args := range [][]string{{"--access", "open"}, {"--max-upload", "0"}} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"serve"}, args...), io.Discard, &stderr)
+		if err == nil || exitCode(err) != 2 {
+			t.Errorf("serve %v: %v (exit %d), want a usage error", args, err, exitCode(err))
+		}
+	}
+	t.Setenv("SOZIALATLAS_ACCESS", "login")
+	var f accessFlags
+	fs := newFlagSet("serve", io.Discard)
+	f.register(fs)
+	if err := fs.Parse(nil); err != nil || f.modeOf() != access.Login || f.maxUploadBytes() != 200<<20 {
+		t.Errorf("from the environment: %+v %v", f, err)
+	}
+	// A mode not understood fails closed.
+	if m := (accessFlags{mode: "Public"}).modeOf(); m != access.Login {
+		t.Errorf("mode Public runs as %s", m)
+	}
+}
