@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -284,12 +285,8 @@ func (h *importHandlers) receive(w http.ResponseWriter, r *http.Request, action 
 // save writes one file part into the upload's directory; the first is the
 // file to import, and its size and SHA-256 go into the audit entry. The
 // status says whose fault an error is.
-func (up *upload) save(part io.Reader) (int, error) {
-	fp, ok := part.(interface{ FileName() string })
-	if !ok {
-		return http.StatusInternalServerError, errors.New("a multipart part without a file name method")
-	}
-	name := fp.FileName() // its base name only (mime/multipart strips directories)
+func (up *upload) save(part *multipart.Part) (int, error) {
+	name := part.FileName() // its base name only (mime/multipart strips directories)
 	if !safeFileName(name) {
 		return http.StatusBadRequest, fmt.Errorf("file name %q: give the plain name of the file, e.g. gemeinden.geojson", name)
 	}
