@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -67,41 +68,60 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return usageError{fmt.Sprintf("import %q: use 'import areas' or 'import scheme'", args[0])}
 }
 
+// areaOptions are the options of an area import, the same on the command
+// line and as form fields of POST /imports/areas.
+type areaOptions struct {
+	in       geo.AreaImport
+	from, to dateFlag
+	where    whereFlag
+}
+
+func (o *areaOptions) register(fs *flag.FlagSet) {
+	o.where = whereFlag{}
+	fs.StringVar(&o.in.Level, "level", "", "level of the areas, e.g. gemeinde (required)")
+	fs.StringVar(&o.in.CodeField, "code-field", "", "attribute with the area code, e.g. ARS (required)")
+	fs.StringVar(&o.in.NameField, "name-field", "", "attribute with the area name, e.g. GEN (required)")
+	fs.StringVar(&o.in.Parent.Field, "parent-field", "", "parent: attribute with the parent's code")
+	fs.IntVar(&o.in.Parent.Prefix, "parent-prefix", 0, "parent: the first N characters of the code (ARS: Kreis 5, Land 2)")
+	fs.StringVar(&o.in.Parent.Code, "parent-code", "", "parent: this code for every area")
+	fs.BoolVar(&o.in.Parent.Overlap, "parent-overlap", false, "parent: the area of the parent level with the largest overlap")
+	fs.StringVar(&o.in.Parent.Level, "parent-level", "", "level of the parent (default: the next coarser level)")
+	fs.Var(&o.from, "valid-from", "first day of validity (YYYY-MM-DD); closes open versions under the same parents")
+	fs.Var(&o.to, "valid-to", "last day of validity (YYYY-MM-DD)")
+	fs.BoolVar(&o.in.Strict, "strict", false, "reject invalid geometries instead of repairing them")
+	fs.BoolVar(&o.in.Distinct, "distinct", false, "collapse rows repeating a code with the same name and parent (hierarchy tables)")
+	fs.StringVar(&o.in.CRS, "crs", "", "coordinate reference system of the file, overriding what it says (e.g. EPSG:25832)")
+	fs.Var(o.where, "where", "import only features with FIELD=VALUE (repeatable)")
+	fs.StringVar(&o.in.Layer, "layer", "", "GeoPackage layer or shapefile in a zip")
+	fs.StringVar(&o.in.Encoding, "encoding", "", "attribute encoding (UTF-8, windows-1252, ISO-8859-1), overriding the file's")
+}
+
+// result is the import of the file at path with the parsed options.
+func (o *areaOptions) result(path string) geo.AreaImport {
+	in := o.in
+	in.Path, in.ValidFrom, in.ValidTo = path, o.from.t, o.to.t
+	if len(o.where) > 0 {
+		in.Where = o.where
+	}
+	return in
+}
+
 func importAreasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var db dbFlags
-	var in geo.AreaImport
-	var from, to dateFlag
-	where := whereFlag{}
+	var opts areaOptions
 	var asJSON bool
 	fs := newFlagSet("import areas FILE", stderr)
 	db.register(fs)
-	fs.StringVar(&in.Level, "level", "", "level of the areas, e.g. gemeinde (required)")
-	fs.StringVar(&in.CodeField, "code-field", "", "attribute with the area code, e.g. ARS (required)")
-	fs.StringVar(&in.NameField, "name-field", "", "attribute with the area name, e.g. GEN (required)")
-	fs.StringVar(&in.Parent.Field, "parent-field", "", "parent: attribute with the parent's code")
-	fs.IntVar(&in.Parent.Prefix, "parent-prefix", 0, "parent: the first N characters of the code (ARS: Kreis 5, Land 2)")
-	fs.StringVar(&in.Parent.Code, "parent-code", "", "parent: this code for every area")
-	fs.BoolVar(&in.Parent.Overlap, "parent-overlap", false, "parent: the area of the parent level with the largest overlap")
-	fs.StringVar(&in.Parent.Level, "parent-level", "", "level of the parent (default: the next coarser level)")
-	fs.Var(&from, "valid-from", "first day of validity (YYYY-MM-DD); closes open versions under the same parents")
-	fs.Var(&to, "valid-to", "last day of validity (YYYY-MM-DD)")
-	fs.BoolVar(&in.Strict, "strict", false, "reject invalid geometries instead of repairing them")
-	fs.BoolVar(&in.Distinct, "distinct", false, "collapse rows repeating a code with the same name and parent (hierarchy tables)")
-	fs.StringVar(&in.CRS, "crs", "", "coordinate reference system of the file, overriding what it says (e.g. EPSG:25832)")
-	fs.Var(where, "where", "import only features with FIELD=VALUE (repeatable)")
-	fs.StringVar(&in.Layer, "layer", "", "GeoPackage layer or shapefile in a zip")
-	fs.StringVar(&in.Encoding, "encoding", "", "attribute encoding (UTF-8, windows-1252, ISO-8859-1), overriding the file's")
+	opts.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	path, err := parseOne(fs, args, "import areas: give exactly one FILE")
 	if err != nil {
 		return err
 	}
-	in.Path, in.ValidFrom, in.ValidTo = path, from.t, to.t
-	if len(where) > 0 {
-		in.Where = where
-	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := areaStore(d.pool).ImportAreas(ctx, in)
+		rep, err := auditedCLI(ctx, d, "import areas", path, func() (geo.ImportReport, error) {
+			return areaStore(d.pool).ImportAreas(ctx, opts.result(path))
+		})
 		if err != nil {
 			return err
 		}
@@ -132,7 +152,9 @@ func importSchemeCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	in.Path, in.ValidFrom, in.ValidTo = path, from.t, to.t
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := areaStore(d.pool).ImportScheme(ctx, in)
+		rep, err := auditedCLI(ctx, d, "import scheme", path, func() (geo.ImportReport, error) {
+			return areaStore(d.pool).ImportScheme(ctx, in)
+		})
 		if err != nil {
 			return err
 		}
@@ -166,7 +188,9 @@ func importChangesCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := areaStore(d.pool).ImportChanges(ctx, path)
+		rep, err := auditedCLI(ctx, d, "import changes", path, func() (geo.ChangeReport, error) {
+			return areaStore(d.pool).ImportChanges(ctx, path)
+		})
 		if err != nil {
 			return err
 		}
@@ -183,7 +207,9 @@ func importCrosswalkCmd(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := areaStore(d.pool).ImportCrosswalk(ctx, path)
+		rep, err := auditedCLI(ctx, d, "import crosswalk", path, func() (geo.CrosswalkReport, error) {
+			return areaStore(d.pool).ImportCrosswalk(ctx, path)
+		})
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sozialatlas/sozialatlas/geo/web/access"
 	"github.com/sozialatlas/sozialatlas/indicators"
 	"github.com/sozialatlas/sozialatlas/indicators/table"
 )
@@ -44,37 +46,71 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
+// tableOptions are the options of an indicator import, the same on the
+// command line and as form fields of POST /imports/indicators (where the
+// catalogue's table mappings, files on the server, are not offered).
+type tableOptions struct {
+	in                   indicators.TableImport
+	period, gebietsstand dateFlag
+	format               string
+	columns              columnMapFlag
+	placeholders         listFlag
+}
+
+func (o *tableOptions) register(fs *flag.FlagSet) {
+	o.columns = columnMapFlag{}
+	fs.StringVar(&o.format, "format", "", "csv, xlsx or gv100ad (default: by the file name)")
+	fs.Var(o.columns, "map", "wide table: COLUMN=INDICATOR,… (repeatable); without it the table is long (area;indicator;period;value)")
+	fs.StringVar(&o.in.Level, "level", "", "level of the area codes, e.g. gemeinde (required without --table)")
+	fs.StringVar(&o.in.AreaColumn, "area-column", "", "column of the area codes (long default: area)")
+	fs.StringVar(&o.in.NameColumn, "name-column", "", "column of the area names, used for areas created with --create-missing-areas")
+	fs.StringVar(&o.in.IndicatorColumn, "indicator-column", "", "long table: column of the indicator keys (default indicator)")
+	fs.StringVar(&o.in.PeriodColumn, "period-column", "", "long table: column of the periods (default period)")
+	fs.StringVar(&o.in.ValueColumn, "value-column", "", "long table: column of the values (default value)")
+	fs.Var(&o.period, "period", "reference date of the values (YYYY-MM-DD); wide tables need it")
+	fs.Var(&o.gebietsstand, "gebietsstand", "boundary version the codes refer to (YYYY-MM-DD; default: the period)")
+	fs.BoolVar(&o.in.Check, "check", false, "validate and report, write nothing")
+	fs.BoolVar(&o.in.CreateMissingAreas, "create-missing-areas", false, "create areas without geometry for codes unknown on the Gebietsstand")
+	fs.IntVar(&o.in.ParentPrefix, "parent-prefix", 0, "with --create-missing-areas: length of the code prefix naming the parent (default: land 2, kreis 5, …)")
+	fs.Var(&o.placeholders, "placeholder", "a value meaning 'no value', e.g. -9999 (repeatable)")
+	fs.StringVar(&o.in.Decimal, "decimal", "", "decimal separator , or . (default: detected)")
+	fs.StringVar(&o.in.Encoding, "encoding", "", "text encoding (UTF-8, windows-1252; default: detected)")
+	fs.StringVar(&o.in.Delimiter, "delimiter", "", "CSV delimiter, e.g. ';' (default: detected from the header)")
+	fs.StringVar(&o.in.Sheet, "sheet", "", "XLSX sheet (default: the first)")
+}
+
+// result is the import of the file at path with the parsed options, under
+// the catalogue's table mapping m if not nil.
+func (o *tableOptions) result(path string, m *indicators.TableMapping) (indicators.TableImport, error) {
+	in := o.in
+	in.Path, in.Mapping = path, m
+	if in.Level == "" && m == nil {
+		return in, usageError{"import indicators: give --level (the level of the area codes) or --table KEY"}
+	}
+	switch table.Format(o.format) {
+	case "", table.CSV, table.XLSX, table.GV100AD:
+		in.Format = table.Format(o.format)
+	default:
+		return in, usageError{fmt.Sprintf("import indicators: --format %q: use csv, xlsx or gv100ad", o.format)}
+	}
+	if len(o.columns) > 0 {
+		in.Columns = o.columns
+	}
+	in.Period, in.Gebietsstand, in.Placeholders = o.period.t, o.gebietsstand.t, o.placeholders
+	return in, nil
+}
+
 func importIndicatorsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var db dbFlags
-	var in indicators.TableImport
-	var period, gebietsstand dateFlag
-	var catalogue, tableKey, format string
-	columns := columnMapFlag{}
-	var placeholders listFlag
+	var opts tableOptions
+	var catalogue, tableKey string
 	var asJSON bool
 	fs := newFlagSet("import indicators [FILE]", stderr)
 	db.register(fs)
 	fs.StringVar(&catalogue, "catalogue", envOr("SOZIALATLAS_CATALOGUE", "data/demo/catalogue.yaml"),
 		"catalogue file holding the table mappings (env SOZIALATLAS_CATALOGUE)")
 	fs.StringVar(&tableKey, "table", "", "read the table as the catalogue's table mapping KEY describes it (FILE defaults to the mapping's file)")
-	fs.StringVar(&format, "format", "", "csv, xlsx or gv100ad (default: by the file name)")
-	fs.Var(columns, "map", "wide table: COLUMN=INDICATOR,… (repeatable); without it the table is long (area;indicator;period;value)")
-	fs.StringVar(&in.Level, "level", "", "level of the area codes, e.g. gemeinde (required without --table)")
-	fs.StringVar(&in.AreaColumn, "area-column", "", "column of the area codes (long default: area)")
-	fs.StringVar(&in.NameColumn, "name-column", "", "column of the area names, used for areas created with --create-missing-areas")
-	fs.StringVar(&in.IndicatorColumn, "indicator-column", "", "long table: column of the indicator keys (default indicator)")
-	fs.StringVar(&in.PeriodColumn, "period-column", "", "long table: column of the periods (default period)")
-	fs.StringVar(&in.ValueColumn, "value-column", "", "long table: column of the values (default value)")
-	fs.Var(&period, "period", "reference date of the values (YYYY-MM-DD); wide tables need it")
-	fs.Var(&gebietsstand, "gebietsstand", "boundary version the codes refer to (YYYY-MM-DD; default: the period)")
-	fs.BoolVar(&in.Check, "check", false, "validate and report, write nothing")
-	fs.BoolVar(&in.CreateMissingAreas, "create-missing-areas", false, "create areas without geometry for codes unknown on the Gebietsstand")
-	fs.IntVar(&in.ParentPrefix, "parent-prefix", 0, "with --create-missing-areas: length of the code prefix naming the parent (default: land 2, kreis 5, …)")
-	fs.Var(&placeholders, "placeholder", "a value meaning 'no value', e.g. -9999 (repeatable)")
-	fs.StringVar(&in.Decimal, "decimal", "", "decimal separator , or . (default: detected)")
-	fs.StringVar(&in.Encoding, "encoding", "", "text encoding (UTF-8, windows-1252; default: detected)")
-	fs.StringVar(&in.Delimiter, "delimiter", "", "CSV delimiter, e.g. ';' (default: detected from the header)")
-	fs.StringVar(&in.Sheet, "sheet", "", "XLSX sheet (default: the first)")
+	opts.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -83,6 +119,8 @@ func importIndicatorsCmd(ctx context.Context, args []string, stdout, stderr io.W
 	if len(pos) > 1 {
 		return usageError{"import indicators: give at most one FILE"}
 	}
+	var path string
+	var mapping *indicators.TableMapping
 	if tableKey != "" {
 		cat, err := indicators.ReadCatalogue(catalogue)
 		if err != nil {
@@ -92,32 +130,25 @@ func importIndicatorsCmd(ctx context.Context, args []string, stdout, stderr io.W
 		if err != nil {
 			return err
 		}
-		in.Mapping = &m
-		in.Path = cat.TablePath(m)
+		mapping, path = &m, cat.TablePath(m)
 	}
 	if len(pos) == 1 {
-		in.Path = pos[0]
+		path = pos[0]
 	}
 	switch {
-	case in.Path == "" && tableKey != "":
+	case path == "" && tableKey != "":
 		return usageError{fmt.Sprintf("import indicators: table mapping %q names no file; give FILE", tableKey)}
-	case in.Path == "":
+	case path == "":
 		return usageError{"import indicators: give FILE (or --table KEY)"}
-	case in.Level == "" && tableKey == "":
-		return usageError{"import indicators: give --level (the level of the area codes) or --table KEY"}
 	}
-	switch table.Format(format) {
-	case "", table.CSV, table.XLSX, table.GV100AD:
-		in.Format = table.Format(format)
-	default:
-		return usageError{fmt.Sprintf("import indicators: --format %q: use csv, xlsx or gv100ad", format)}
+	in, err := opts.result(path, mapping)
+	if err != nil {
+		return err
 	}
-	if len(columns) > 0 {
-		in.Columns = columns
-	}
-	in.Period, in.Gebietsstand, in.Placeholders = period.t, gebietsstand.t, placeholders
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := indicatorStore(d.pool).ImportTable(ctx, in)
+		rep, err := auditedCLI(ctx, d, "import indicators", path, func() (indicators.TableReport, error) {
+			return indicatorStore(d.pool).ImportTable(ctx, in)
+		})
 		if err != nil {
 			return err
 		}
@@ -178,7 +209,10 @@ func importRevertCmd(ctx context.Context, args []string, stdout, stderr io.Write
 		return usageError{fmt.Sprintf("import revert: %q is not a batch ID", arg)}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := indicatorStore(d.pool).RevertBatch(ctx, id)
+		e := access.Entry{Actor: cliActor(), Action: "revert", Detail: fmt.Sprintf("batch %d", id)}
+		rep, err := audited(ctx, access.NewAudit(d.pool), e, func() (indicators.RevertReport, error) {
+			return indicatorStore(d.pool).RevertBatch(ctx, id)
+		})
 		if err != nil {
 			return err
 		}

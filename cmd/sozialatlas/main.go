@@ -15,6 +15,8 @@
 //	sozialatlas index apply FILE | list | compute  composite indices (MSS)
 //	sozialatlas export [flags]             raw values of an indicator as CSV
 //	sozialatlas levels   [add NAME ...]    list or add levels
+//	sozialatlas token create|list|revoke   API tokens
+//	sozialatlas audit                      the audit log of imports and reverts
 //	sozialatlas demo     [--dir DIR]       load the demo atlas
 //	sozialatlas tiles seed --level L --maxzoom Z  warm a running service's tile cache
 //	sozialatlas tiles export --level L --maxzoom Z --out F.pmtiles  write a PMTiles archive
@@ -76,6 +78,8 @@ commands:
   index apply     apply composite index definitions (YAML), versioned, and compute them
   index list      list the index definitions in force; 'index compute' recomputes them
   levels          list levels; 'levels add NAME --title T --rank N' adds one
+  token create    create an API token (--name, --role viewer|editor|admin); 'token list', 'token revoke ID|NAME'
+  audit           list the audit log: every import, revert and token change, by whom
   demo            load the demo atlas from data/demo
   tiles seed      warm the vector tile cache of a running service (--level, --maxzoom, --indicators)
   tiles export    write a level's vector tiles into a PMTiles archive (--level, --maxzoom, --out)
@@ -108,6 +112,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return exportCmd(ctx, rest, stdout, stderr)
 	case "tiles":
 		return tilesCmd(ctx, rest, stdout, stderr)
+	case "token":
+		return tokenCmd(ctx, rest, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -100,7 +100,7 @@ func startInstance(t *testing.T, url string, replicas []string, f serveFlags) *i
 	}
 	areas, ind := stores(pool)
 	f.maxLimit = 20000
-	handler, ts := newRoutes(areas, ind, f, log)
+	handler, ts := newRoutes(areas, ind, storesOn{areas, ind}, f, log)
 	in := &instance{db: db, read: pool, tiles: ts, srv: httptest.NewServer(handler)}
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -36,6 +36,7 @@ type serveFlags struct {
 	tileCacheMiB    int64
 	tileVersionAge  time.Duration
 	replicas        string
+	access          accessFlags
 }
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -54,7 +55,11 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&f.tileVersionAge, "tile-version-age", time.Second, "how long the data version read for the tile cache is trusted; 0 reads it for every tile")
 	fs.StringVar(&f.replicas, "database-url-replicas", os.Getenv("DATABASE_URL_REPLICAS"),
 		"comma-separated connection strings of streaming replicas that answer reads (env DATABASE_URL_REPLICAS)")
+	f.access.register(fs)
 	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := f.access.check(); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, f.logFormat, f.logLevel)
@@ -86,8 +91,11 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer pool.Close()
 	areas, ind := stores(pool)
+	// imports over HTTP run like the command line's: on the primary,
+	// without the requests' statement timeout
+	primaryAreas, primaryInd := stores(db.pool)
 
-	handler, tileServer := newRoutes(areas, ind, f, log)
+	handler, tileServer := newRoutes(areas, ind, storesOn{primaryAreas, primaryInd}, f, log)
 	stopWatch := watchVersion(ctx, db.config.ConnConfig, log, tileServer)
 	defer stopWatch()
 	srv := &http.Server{
@@ -123,19 +131,28 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// maxRequestBody bounds request bodies; the API is read-only so far.
+// maxRequestBody bounds request bodies; uploads have their own limit.
 const maxRequestBody = 1 << 20
 
 func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.Logger) http.Handler {
-	h, _ := newRoutes(store, ind, f, log)
+	h, _ := newRoutes(store, ind, storesOn{store, ind}, f, log)
 	return h
 }
 
+// storesOn are the stores on one pool.
+type storesOn struct {
+	areas *geo.Store
+	ind   *indicators.Store
+}
+
 // newRoutes is newRouter, also returning the tile server for the data
-// version notifications.
-func newRoutes(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.Logger) (http.Handler, *tiles.Server) {
+// version notifications. store and ind answer reads (on replicas, when
+// there are some); primary takes what writes: imports, reverts, the audit
+// log and the tokens' last use, which a replica would refuse.
+func newRoutes(store *geo.Store, ind *indicators.Store, primary storesOn, f serveFlags, log *slog.Logger) (http.Handler, *tiles.Server) {
 	r := chi.NewRouter()
-	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody), compress)
+	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody, ownBodyLimit),
+		authenticate(primary.areas, f.access, log), compress)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		web.NotFound(w, req, "no resource at this path; the API is described at /api")
 	})
@@ -183,6 +200,7 @@ func newRoutes(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.
 		Logger:        log,
 	})
 	ts.Routes(r)
+	importRoutes(r, primary.areas, primary.ind, f.access, log)
 	return r, ts
 }
 
@@ -213,9 +231,15 @@ var compress = middleware.Compress(5,
 	"application/json", "application/geo+json", "application/problem+json",
 	"application/vnd.oai.openapi+json", "text/csv", "text/html", "text/plain")
 
-func limitBody(n int64) func(http.Handler) http.Handler {
+// limitBody bounds request bodies to n bytes, except those of requests for
+// which own is true: their handlers set limits of their own.
+func limitBody(n int64, own func(*http.Request) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if own(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
 			if r.ContentLength > n {
 				web.WriteProblem(w, r, web.Problem{Status: http.StatusRequestEntityTooLarge,
 					Title: "Request body too large", Detail: fmt.Sprintf("at most %d bytes", n)})

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
 // static holds the page, its script and style, and vendor/ the pinned
@@ -27,6 +28,14 @@ func Assets() http.Handler {
 	}
 	files := http.StripPrefix(Prefix, http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A name that no file system path can have (invalid UTF-8, such
+		// as the overlong "%c0%ae" for a dot) makes the embedded file
+		// system's Open fail with ErrInvalid, which the file server
+		// answers 500: it is a path that does not exist.
+		if name := strings.Trim(strings.TrimPrefix(r.URL.Path, Prefix), "/"); name != "" && !fs.ValidPath(name) {
+			http.NotFound(w, r)
+			return
+		}
 		// The page and its script change with the binary; MapLibre only
 		// with its pinned version, which its path does not carry, so
 		// everything is revalidated (embedded files have no modification
