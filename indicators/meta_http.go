@@ -211,8 +211,10 @@ func (h *metaHandler) acceptsJSON(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// fail answers a store error (see web.Fail): a timed-out or unreachable
+// database is a 503 here as everywhere.
 func (h *metaHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	web.InternalError(w, r, h.log, err)
+	web.Fail(w, r, h.log, err)
 }
 
 // root is the service's base URL plus the path these routes are mounted
