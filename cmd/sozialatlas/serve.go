@@ -19,6 +19,7 @@ import (
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
 	"github.com/sozialatlas/sozialatlas/geo/web"
 	"github.com/sozialatlas/sozialatlas/indicators"
+	"github.com/sozialatlas/sozialatlas/metrics"
 	"github.com/sozialatlas/sozialatlas/tiles"
 )
 
@@ -34,6 +35,9 @@ type serveFlags struct {
 	maxLimit        int
 	tileCacheMiB    int64
 	tileVersionAge  time.Duration
+	corsOrigins     string
+	frameAncestors  string
+	maxBBoxKm2      float64
 }
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -50,7 +54,14 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.IntVar(&f.maxLimit, "max-limit", 20000, "largest page of features one request may ask for")
 	fs.Int64Var(&f.tileCacheMiB, "tile-cache", tiles.DefaultCacheBytes>>20, "MiB of memory for finished vector tiles; 0 caches none")
 	fs.DurationVar(&f.tileVersionAge, "tile-version-age", time.Second, "how long the data version read for the tile cache is trusted; 0 reads it for every tile")
+	fs.StringVar(&f.corsOrigins, "cors-origins", "", "origins whose pages may read the API, comma-separated (https://atlas.example.de); empty allows none")
+	fs.StringVar(&f.frameAncestors, "frame-ancestors", "", "origins that may embed the viewer in a frame, comma-separated; empty allows none")
+	fs.Float64Var(&f.maxBBoxKm2, "max-bbox-km2", 0, "largest bbox area in km² that /items accepts; 0 accepts any")
+	config := fs.String("config", "", "configuration file (YAML, keys are flag names); env SOZIALATLAS_CONFIG")
 	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := applyConfig(fs, *config); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, f.logFormat, f.logLevel)
@@ -122,7 +133,11 @@ const maxRequestBody = 1 << 20
 
 func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.Logger) http.Handler {
 	r := chi.NewRouter()
-	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody), compress)
+	m := metrics.New()
+	m.Pool("serving", store.Pool())
+	r.Use(m.Middleware, web.RequestID, web.AccessLog(log), web.Recoverer(log),
+		securityHeaders(splitList(f.frameAncestors)), corsHandler(splitList(f.corsOrigins)),
+		limitBody(maxRequestBody), compress)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		web.NotFound(w, req, "no resource at this path; the API is described at /api")
 	})
@@ -130,26 +145,15 @@ func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.
 		web.WriteProblem(w, req, web.Problem{Status: http.StatusMethodNotAllowed,
 			Title: "Method Not Allowed", Detail: req.Method + " is not allowed here"})
 	})
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
-		ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
-		defer cancel()
-		if err := store.Pool().Ping(ctx); err != nil {
-			log.Warn("not ready", "err", err)
-			web.Unavailable(w, req, "the database is not reachable")
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ready\n")
-	})
+	r.Get("/healthz", liveness)
+	r.Get("/readyz", readiness(store.Pool(), log))
+	r.Method(http.MethodGet, "/metrics", m.Handler())
 	features := oapif.New(store, oapif.Config{
 		Title:       "Sozialatlas",
 		Description: "Gebiete, Indikatoren und Karten für die integrierte Sozialplanung",
 		Attribution: attribution,
 		MaxLimit:    f.maxLimit,
+		MaxBBoxKm2:  f.maxBBoxKm2,
 		BaseURL:     f.baseURL,
 		Logger:      log,
 		Properties:  ind.Join(),
@@ -162,13 +166,15 @@ func newRouter(store *geo.Store, ind *indicators.Store, f serveFlags, log *slog.
 	r.Handle(viewer.Prefix+"*", viewer.Assets())
 	ind.MetaRoutes(r, indicators.MetaConfig{Base: web.BaseURL{Public: f.baseURL}, Logger: log})
 	ind.OutputRoutes(r, indicators.OutputConfig{Logger: log})
-	tiles.New(store, ind, tiles.Config{
+	ts := tiles.New(store, ind, tiles.Config{
 		CacheBytes:    tileCacheBytes(f.tileCacheMiB),
 		VersionMaxAge: versionAge(f.tileVersionAge),
 		BaseURL:       f.baseURL,
 		Attribution:   attribution,
 		Logger:        log,
-	}).Routes(r)
+	})
+	m.TileCache(ts.Cache())
+	ts.Routes(r)
 	return r
 }
 
