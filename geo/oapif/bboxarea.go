@@ -30,7 +30,13 @@ func bboxKm2(b geo.BBox) float64 {
 		lat := func(y float64) float64 { return (2*math.Atan(math.Exp(y/r)) - math.Pi/2) * 180 / math.Pi }
 		return sphereBoxKm2(lon(b.MinX), lat(b.MinY), lon(b.MaxX), lat(b.MaxY))
 	}
-	return (b.MaxX - b.MinX) * (b.MaxY - b.MinY) / 1e6
+	dx, dy := b.MaxX-b.MinX, b.MaxY-b.MinY
+	if dx == 0 || dy == 0 {
+		// a line or a point, however long: an infinite width times zero
+		// would be NaN, which no limit compares against
+		return 0
+	}
+	return dx / 1e3 * (dy / 1e3)
 }
 
 // sphereBoxKm2 is the area between two meridians and two parallels.
