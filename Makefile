@@ -8,7 +8,7 @@ BIN := bin/sozialatlas
 STATICCHECK := v0.8.2
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null) go.mod go.sum $(wildcard data/migrations/*.sql)
 
-.PHONY: run test bench soak build setup-run setup-test setup-bench vet clean
+.PHONY: run test bench soak build setup-run setup-test setup-bench vet fuzz clean
 
 run: setup-run $(BIN)
 	$(BIN) serve --demo data/demo
@@ -40,6 +40,18 @@ vet:
 # gets its own database from a migrated template.
 test: setup-test vet
 	go run ./data/pgtest/run -- go test -count=1 -timeout 30m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# Every fuzz target runs for FUZZTIME on top of its committed corpus
+# (testdata/fuzz/, which plain go test replays), so that each CI run looks
+# for new crashes in the parsers of what clients and files send: about
+# 90 s for the five. A crash is written to testdata/fuzz/ and fails the run.
+FUZZTIME ?= 15s
+FUZZ_TARGETS := geo/cql2:FuzzParseText geo/cql2:FuzzParseJSON indicators/table:FuzzReadCSV \
+	tiles:FuzzTileParams geo/oapif:FuzzParseItems
+fuzz:
+	go run ./data/pgtest/run -- bash -c 'set -e; for t in $(FUZZ_TARGETS); do \
+	  go test -run "^$$" -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/; done'
 
 # Each benchmark reports its own floor, measured in the same run: a bare
 # ST_AsGeoJSON query, a bare COPY of the same rows, the naive per-request

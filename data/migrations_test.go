@@ -98,3 +98,22 @@ func provider(t *testing.T, pool *pgxpool.Pool) *goose.Provider {
 	}
 	return p
 }
+
+// A freshly migrated database is at the newest embedded migration, the
+// last that goose lists.
+func TestSchemaVersion(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewDB(t)
+	got, err := data.SchemaVersion(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := data.MigrationStatus(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := status[len(status)-1].Source.Version
+	if got != want || data.LatestVersion() != want {
+		t.Errorf("schema version %d, latest embedded %d; goose's last migration is %d", got, data.LatestVersion(), want)
+	}
+}

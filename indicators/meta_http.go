@@ -211,6 +211,8 @@ func (h *metaHandler) acceptsJSON(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// fail answers a store error (see web.Fail): a timed-out or unreachable
+// database is a 503 here as everywhere.
 func (h *metaHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	web.Fail(w, r, h.log, err)
 }

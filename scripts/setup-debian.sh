@@ -73,6 +73,8 @@ test)
 	want_pkg r-cran-rcolorbrewer
 	# the reference of the spatial statistics: R's spdep (indicators/testdata/spdep)
 	want_pkg r-cran-spdep
+	# systemd-analyze checks the systemd unit (data/systemd)
+	want_pkg systemd
 	;;
 bench)
 	want_pkg wrk

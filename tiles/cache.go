@@ -29,6 +29,9 @@ type Cache struct {
 	used  int64
 	order *list.List // front: most recently used; values *entry
 	byKey map[string]*list.Element
+	// Counted since the cache was made, for the service's metrics: a
+	// falling hit rate says the cache is too small for the maps in use.
+	hits, misses, evictions uint64
 }
 
 // NewCache returns a cache holding at most limit bytes; limit ≤ 0 caches
@@ -43,8 +46,10 @@ func (c *Cache) get(key string) (*entry, bool) {
 	defer c.mu.Unlock()
 	el, ok := c.byKey[key]
 	if !ok {
+		c.misses++
 		return nil, false
 	}
+	c.hits++
 	c.order.MoveToFront(el)
 	return el.Value.(*entry), true
 }
@@ -69,6 +74,7 @@ func (c *Cache) put(e *entry) {
 		c.order.Remove(last)
 		delete(c.byKey, old.key)
 		c.used -= old.size()
+		c.evictions++
 	}
 	c.byKey[e.key] = c.order.PushFront(e)
 	c.used += n
@@ -84,15 +90,20 @@ func (c *Cache) purge() {
 	c.used = 0
 }
 
-// Stats are a cache's current entries and bytes.
+// Stats are a cache's current entries and bytes, and its lookups and
+// evictions since it was made. Purges after a change of the data version
+// are not evictions: they drop tiles that could not be served again.
 type Stats struct {
-	Entries int
-	Bytes   int64
+	Entries   int
+	Bytes     int64
+	Hits      uint64
+	Misses    uint64
+	Evictions uint64
 }
 
-// Stats returns the cache's current entries and bytes.
+// Stats returns the cache's counts.
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Stats{Entries: len(c.byKey), Bytes: c.used}
+	return Stats{Entries: len(c.byKey), Bytes: c.used, Hits: c.hits, Misses: c.misses, Evictions: c.evictions}
 }

@@ -24,8 +24,9 @@ func TestCacheEvictsLeastRecentlyUsedByBytes(t *testing.T) {
 			t.Errorf("%s cached: %v, want %v", k, ok, want)
 		}
 	}
-	if s := c.Stats(); s.Entries != 3 || s.Bytes != 3*size {
-		t.Errorf("stats %+v, want 3 entries, %d bytes", s, 3*size)
+	// Lookups: a hit, then hits of a, c, d and the miss of b.
+	if s := c.Stats(); s != (Stats{Entries: 3, Bytes: 3 * size, Hits: 4, Misses: 1, Evictions: 1}) {
+		t.Errorf("stats %+v, want 3 entries, %d bytes, 4 hits, 1 miss, 1 eviction", s, 3*size)
 	}
 	// Replacing an entry does not count it twice; an entry larger than the
 	// cache is not kept; purge empties it.

@@ -20,6 +20,8 @@
 //	sozialatlas demo     [--dir DIR]       load the demo atlas
 //	sozialatlas tiles seed --level L --maxzoom Z  warm a running service's tile cache
 //	sozialatlas tiles export --level L --maxzoom Z --out F.pmtiles  write a PMTiles archive
+//	sozialatlas backup --out FILE          pg_dump the database
+//	sozialatlas restore FILE               replace the database with a backup
 //
 // Without DATABASE_URL every command runs its own private PostgreSQL cluster
 // in --data-dir (default .data); with it, that server is used.
@@ -83,6 +85,8 @@ commands:
   demo            load the demo atlas from data/demo
   tiles seed      warm the vector tile cache of a running service (--level, --maxzoom, --indicators)
   tiles export    write a level's vector tiles into a PMTiles archive (--level, --maxzoom, --out)
+  backup          write the database to a pg_dump custom-format archive (--out FILE)
+  restore         replace the database's contents with such an archive (FILE)
 
 Run 'sozialatlas <command> -h' for a command's flags.
 Without DATABASE_URL, the private cluster in --data-dir (default .data) is used.`
@@ -116,6 +120,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCmd(ctx, rest, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, rest, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

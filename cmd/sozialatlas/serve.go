@@ -20,6 +20,7 @@ import (
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
 	"github.com/sozialatlas/sozialatlas/geo/web"
 	"github.com/sozialatlas/sozialatlas/indicators"
+	"github.com/sozialatlas/sozialatlas/metrics"
 	"github.com/sozialatlas/sozialatlas/tiles"
 )
 
@@ -37,6 +38,9 @@ type serveFlags struct {
 	tileVersionAge  time.Duration
 	replicas        string
 	access          accessFlags
+	corsOrigins     string
+	frameAncestors  string
+	maxBBoxKm2      float64
 }
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -56,7 +60,14 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&f.replicas, "database-url-replicas", os.Getenv("DATABASE_URL_REPLICAS"),
 		"comma-separated connection strings of streaming replicas that answer reads (env DATABASE_URL_REPLICAS)")
 	f.access.register(fs)
+	fs.StringVar(&f.corsOrigins, "cors-origins", "", "origins whose pages may read the API, comma-separated (https://atlas.example.de); empty allows none")
+	fs.StringVar(&f.frameAncestors, "frame-ancestors", "", "origins that may embed the viewer in a frame, comma-separated; empty allows none")
+	fs.Float64Var(&f.maxBBoxKm2, "max-bbox-km2", 0, "largest bbox area in km² that /items accepts; 0 accepts any")
+	config := fs.String("config", "", "configuration file (YAML, keys are flag names); env SOZIALATLAS_CONFIG")
 	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := applyConfig(fs, *config); err != nil {
 		return err
 	}
 	if err := f.access.check(); err != nil {
@@ -151,8 +162,16 @@ type storesOn struct {
 // log and the tokens' last use, which a replica would refuse.
 func newRoutes(store *geo.Store, ind *indicators.Store, primary storesOn, f serveFlags, log *slog.Logger) (http.Handler, *tiles.Server) {
 	r := chi.NewRouter()
-	r.Use(web.RequestID, web.AccessLog(log), web.Recoverer(log), limitBody(maxRequestBody, ownBodyLimit),
-		authenticate(primary.areas, f.access, log), compress)
+	m := metrics.New()
+	m.Pool("serving", store.Pool())
+	if primary.areas.Pool() != store.Pool() {
+		m.Pool("primary", primary.areas.Pool())
+	}
+	// CORS answers preflights before authentication, which a browser's
+	// preflight cannot pass: it carries no credentials
+	r.Use(m.Middleware, web.RequestID, web.AccessLog(log), web.Recoverer(log),
+		securityHeaders(splitList(f.frameAncestors)), corsHandler(splitList(f.corsOrigins)),
+		limitBody(maxRequestBody, ownBodyLimit), authenticate(primary.areas, f.access, log), compress)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		web.NotFound(w, req, "no resource at this path; the API is described at /api")
 	})
@@ -160,26 +179,15 @@ func newRoutes(store *geo.Store, ind *indicators.Store, primary storesOn, f serv
 		web.WriteProblem(w, req, web.Problem{Status: http.StatusMethodNotAllowed,
 			Title: "Method Not Allowed", Detail: req.Method + " is not allowed here"})
 	})
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
-		ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
-		defer cancel()
-		if err := store.Pool().Ping(ctx); err != nil {
-			log.Warn("not ready", "err", err)
-			web.Unavailable(w, req, "the database is not reachable")
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ready\n")
-	})
+	r.Get("/healthz", liveness)
+	r.Get("/readyz", readiness(store.Pool(), log))
+	r.Method(http.MethodGet, "/metrics", m.Handler())
 	features := oapif.New(store, oapif.Config{
 		Title:       "Sozialatlas",
 		Description: "Gebiete, Indikatoren und Karten für die integrierte Sozialplanung",
 		Attribution: attribution,
 		MaxLimit:    f.maxLimit,
+		MaxBBoxKm2:  f.maxBBoxKm2,
 		BaseURL:     f.baseURL,
 		Logger:      log,
 		Properties:  ind.Join(),
@@ -199,6 +207,7 @@ func newRoutes(store *geo.Store, ind *indicators.Store, primary storesOn, f serv
 		Attribution:   attribution,
 		Logger:        log,
 	})
+	m.TileCache(ts.Cache())
 	ts.Routes(r)
 	importRoutes(r, primary.areas, primary.ind, f.access, log)
 	return r, ts

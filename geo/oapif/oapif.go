@@ -25,6 +25,9 @@ type Config struct {
 	Attribution        string
 	DefaultLimit       int // page size without ?limit; default 100
 	MaxLimit           int // larger ?limit values are clamped to it; default 20000
+	// MaxBBoxKm2, when positive, bounds the area of an /items bbox: a
+	// larger one is answered 400 before any query runs.
+	MaxBBoxKm2 float64
 	// BaseURL is the service's public root URL; empty takes scheme and host
 	// from each request.
 	BaseURL string

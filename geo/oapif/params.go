@@ -123,6 +123,10 @@ func (h *Handler) parseItems(q url.Values) (itemsParams, error) {
 		if p.bbox, err = parseBBox(v, bboxCRS); err != nil {
 			return p, err
 		}
+		if km2 := bboxKm2(*p.bbox); h.cfg.MaxBBoxKm2 > 0 && km2 > h.cfg.MaxBBoxKm2 {
+			return p, badParam("bbox", "%q covers about %.0f km², more than the %.0f km² this service allows; ask for a smaller area, or leave bbox out and page through the collection",
+				v, km2, h.cfg.MaxBBoxKm2)
+		}
 	}
 	if p.period, err = parseDatetime(q.Get("datetime")); err != nil {
 		return p, err

@@ -14,6 +14,10 @@ func Fail(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error
 	switch {
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		logger.InfoContext(r.Context(), "client went away", "request_id", RequestIDFrom(r.Context()))
+	case queryTimedOut(err):
+		logger.WarnContext(r.Context(), "query timed out",
+			"request_id", RequestIDFrom(r.Context()), "error", err.Error())
+		TimedOut(w, r)
 	case DatabaseUnavailable(err):
 		logger.ErrorContext(r.Context(), "database unreachable",
 			"request_id", RequestIDFrom(r.Context()), "error", err.Error())

@@ -241,7 +241,7 @@ function classLegend(ind, classes, second) {
 function drawLegend(model) {
   legendModel = model;
   const swatch = (r) => r.pattern === 'hatch' ? '<span class="swatch hatched"></span>' :
-    `<span class="swatch${r.pattern === 'dots' ? ' dotted' : ''}" style="background-color:${r.colour}"></span>`;
+    `<span class="swatch${r.pattern === 'dots' ? ' dotted' : ''}" data-colour="${escapeHTML(r.colour)}"></span>`;
   const rows = model.rows.map((r) => `<tr><td>${swatch(r)}</td><td>${escapeHTML(r.label)}</td><td class="count">${r.count}</td>` +
     (r.count2 !== undefined ? `<td class="count">${r.count2}</td>` : '') + '</tr>');
   $('legend').innerHTML = `<h2>${escapeHTML(model.title)}</h2>
@@ -249,6 +249,9 @@ function drawLegend(model) {
     <thead><tr><th scope="col"><span class="sr">Farbe</span></th><th scope="col">${escapeHTML(model.head)}</th>` +
     model.counts.map((c) => `<th scope="col">${model.counts.length > 1 ? 'Gebiete ' : ''}${escapeHTML(c)}</th>`).join('') + `</tr></thead>
     <tbody>${rows.join('')}</tbody></table>` + model.notes.map((n) => `<p>${escapeHTML(n)}</p>`).join('');
+  // Colours are set through the DOM, not a style attribute in the markup,
+  // which the Content-Security-Policy (style-src 'self') forbids.
+  for (const s of $('legend').querySelectorAll('[data-colour]')) s.style.backgroundColor = s.dataset.colour;
 }
 
 // The LISA clusters of local Moran's I, in the colours GeoDa made usual.

@@ -50,7 +50,10 @@ function ink(background) {
 function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
-    if (k === 'style' || k.startsWith('aria-') || k.startsWith('data-')) e.setAttribute(k, v);
+    // style through the CSSOM: a style attribute is inline style, which
+    // the service's Content-Security-Policy forbids
+    if (k === 'style') e.style.cssText = v;
+    else if (k.startsWith('aria-') || k.startsWith('data-')) e.setAttribute(k, v);
     else e[k] = v;
   }
   e.append(...children.filter((c) => c !== null && c !== undefined));
