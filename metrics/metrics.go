@@ -31,6 +31,8 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// pools are the connection pools Pool named, read by one collector
+	pools *poolCollector
 }
 
 // New returns a registry holding the HTTP instruments and the Go runtime

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // scrape returns the lines of the metrics named by prefix.
@@ -81,5 +83,26 @@ func TestRegistriesAreSeparate(t *testing.T) {
 	if got := scrape(t, a.Handler(), "sozialatlas_http_requests_total{"); len(got) != 1 ||
 		got[0] != `sozialatlas_http_requests_total{code="4xx",method="GET",route="unmatched"} 1` {
 		t.Errorf("first registry: %q", got)
+	}
+}
+
+// TestTwoPools: the serving and the primary pool are read by one
+// collector, each under its own label; a second Pool once panicked on a
+// description registered twice.
+func TestTwoPools(t *testing.T) {
+	m := New()
+	for _, name := range []string{"serving", "primary"} {
+		// pools connect lazily: this one never does
+		p, err := pgxpool.New(context.Background(), "host=/nonexistent dbname=none pool_max_conns=3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		m.Pool(name, p)
+	}
+	got := scrape(t, m.Handler(), "sozialatlas_db_pool_max_conns{")
+	want := []string{`sozialatlas_db_pool_max_conns{pool="primary"} 3`, `sozialatlas_db_pool_max_conns{pool="serving"} 3`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%q, want %q", got, want)
 	}
 }

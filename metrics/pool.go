@@ -5,11 +5,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Pool registers a collector reading a connection pool's statistics at
-// each scrape, labelled with name ("serving" for the pool that answers
-// requests) so that further pools can be told apart.
+// Pool adds a connection pool whose statistics are read at each scrape,
+// labelled with name ("serving" for the pool that answers requests,
+// "primary" for the one that writes). One collector reads them all: a
+// registry takes each metric's description once.
 func (m *Metrics) Pool(name string, p *pgxpool.Pool) {
-	m.reg.MustRegister(poolCollector{pool: p, name: name})
+	if m.pools == nil {
+		m.pools = &poolCollector{}
+		m.reg.MustRegister(m.pools)
+	}
+	m.pools.pools = append(m.pools.pools, namedPool{name, p})
 }
 
 func poolDesc(name, help string) *prometheus.Desc {
@@ -29,18 +34,28 @@ var (
 	poolCanceled = poolDesc("canceled_acquires_total", "Acquires given up because the request ended first.")
 )
 
-type poolCollector struct {
-	pool *pgxpool.Pool
+type namedPool struct {
 	name string
+	pool *pgxpool.Pool
 }
 
-func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
+// poolCollector's pools are added before the server answers its first
+// scrape, so reading them needs no lock.
+type poolCollector struct{ pools []namedPool }
+
+func (*poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{poolAcquired, poolIdle, poolTotal, poolMax, poolAcquires, poolWait, poolEmpty, poolCanceled} {
 		ch <- d
 	}
 }
 
-func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, p := range c.pools {
+		collectPool(ch, p)
+	}
+}
+
+func collectPool(ch chan<- prometheus.Metric, p namedPool) {
 	s := p.pool.Stat()
 	gauge := func(d *prometheus.Desc, v float64) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, p.name)
