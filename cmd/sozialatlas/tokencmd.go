@@ -34,7 +34,7 @@ func tokenCreateCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("token create", stderr)
 	db.register(fs)
 	fs.StringVar(&name, "name", "", "name of the token, e.g. the person or program holding it (required)")
-	fs.StringVar(&roleName, "role", "viewer", "viewer (read where login is required), editor (imports) or admin (audit log)")
+	fs.StringVar(&roleName, "role", "viewer", "viewer (read where login is required), editor (imports, raw values) or admin (tokens, catalogue, indices, audit log)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
