@@ -350,18 +350,26 @@ func TestTokenCommands(t *testing.T) {
 		"--level", "bezirk", "--code-field", "id", "--name-field", "name"); err != nil {
 		t.Fatal(err)
 	}
+	// So are catalogue loads, as the same entries as over HTTP.
+	if _, _, err := cli(t, url, "catalogue", "load", filepath.Join(demo, "catalogue.yaml")); err != nil {
+		t.Fatal(err)
+	}
 	out, _, err = cli(t, url, "audit", "--json")
 	var log []access.Entry
-	if err != nil || json.Unmarshal([]byte(out), &log) != nil || len(log) != 3 {
+	if err != nil || json.Unmarshal([]byte(out), &log) != nil || len(log) != 5 {
 		t.Fatalf("audit: %v\n%s", err, out)
 	}
 	actor := cliActor()
-	for i, want := range []string{"token create ok", "token revoke ok", "import areas ok"} {
+	// The refused second revoke is recorded as the attempt it was.
+	for i, want := range []string{"token create ok", "token revoke ok", "token revoke failed", "import areas ok", "catalogue load ok"} {
 		if e := log[i]; e.Actor != actor || e.Action+" "+e.Outcome != want {
 			t.Errorf("audit entry %d: %+v, want %s by %s", i+1, e, want, actor)
 		}
 	}
-	if e := log[2]; e.File != "districts.geojson" || *e.Batch != 1 || *e.Rows != 12 || len(e.SHA256) != 64 {
+	if e := log[4]; e.File != "catalogue.yaml" || e.Rows == nil || *e.Rows == 0 || len(e.SHA256) != 64 {
+		t.Errorf("audit entry of the catalogue load: %+v", e)
+	}
+	if e := log[3]; e.File != "districts.geojson" || *e.Batch != 1 || *e.Rows != 12 || len(e.SHA256) != 64 {
 		t.Errorf("audit entry of the import: %+v", e)
 	}
 }

@@ -70,9 +70,11 @@ func authenticate(store *geo.Store, a accessFlags, log *slog.Logger) func(http.H
 	return access.Authenticate(access.Config{Mode: a.modeOf(), Tokens: access.NewTokens(store.Pool()), Open: openPaths, Logger: log})
 }
 
-// importRoutes adds the upload, import list, revert and audit endpoints.
+// importRoutes adds the upload, import list, revert and audit endpoints,
+// and the administration of tokens, catalogue, indices and raw values.
 func importRoutes(r chi.Router, areas *geo.Store, ind *indicators.Store, a accessFlags, log *slog.Logger) {
-	h := &importHandlers{areas: areas, ind: ind, audit: access.NewAudit(areas.Pool()), log: log,
+	h := &importHandlers{areas: areas, ind: ind, audit: access.NewAudit(areas.Pool()),
+		tokens: access.NewTokens(areas.Pool()), log: log,
 		maxBody: a.maxUploadBytes() + formSlack}
 	h.routes(r)
 }

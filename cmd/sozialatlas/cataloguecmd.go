@@ -27,7 +27,9 @@ func catalogueCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
 		_, ind := stores(d.pool)
-		rep, err := ind.LoadCatalogue(ctx, cat)
+		rep, err := auditedCLI(ctx, d, "catalogue load", path, func() (indicators.SyncReport, error) {
+			return ind.LoadCatalogue(ctx, cat)
+		})
 		if err != nil {
 			return err
 		}

@@ -52,6 +52,15 @@ func reportFacts(rep any) (batch, rows *int64) {
 		}
 	case indicators.RevertReport:
 		b, n = r.Batch, r.Observations+r.Areas
+	case indicators.SyncReport:
+		// The indicators a catalogue load added, changed or removed.
+		n = int64(len(r.Inserted) + len(r.Updated) + len(r.Deleted))
+	case indicators.IndexApplyReport:
+		// The indices that got a new version.
+		n = int64(len(r.New))
+	case []indicators.RawValue:
+		// The cells whose raw values were read.
+		n = int64(len(r))
 	default:
 		return nil, nil
 	}

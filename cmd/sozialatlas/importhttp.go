@@ -40,9 +40,10 @@ import (
 
 // importHandlers serves the import endpoints.
 type importHandlers struct {
-	areas *geo.Store
-	ind   *indicators.Store
-	audit *access.Audit
+	areas  *geo.Store
+	ind    *indicators.Store
+	audit  *access.Audit
+	tokens *access.Tokens
 	// maxBody bounds an upload's whole request body.
 	maxBody int64
 	log     *slog.Logger
@@ -61,7 +62,7 @@ const (
 
 // uploadRoutes are the paths whose body limit is the upload limit rather
 // than the service's general one.
-var uploadRoutes = map[string]bool{"/imports/areas": true, "/imports/indicators": true}
+var uploadRoutes = map[string]bool{"/imports/areas": true, "/imports/indicators": true, "/catalogue": true, "/indices": true}
 
 // ownBodyLimit reports whether the request is an upload, which its
 // handler limits itself.
@@ -78,6 +79,7 @@ func (h *importHandlers) routes(r chi.Router) {
 		r.Post("/{id}/revert", h.revert)
 	})
 	r.With(access.Require(access.Admin)).Get("/audit", h.auditLog)
+	h.adminRoutes(r)
 }
 
 func (h *importHandlers) importAreas(w http.ResponseWriter, r *http.Request) {
@@ -342,7 +344,7 @@ func tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
 // inputError is one problem with an uploaded file, located as precisely as
 // the reader knows.
 type inputError struct {
-	File    string `json:"file"`
+	File    string `json:"file,omitempty"`
 	Sheet   string `json:"sheet,omitempty"`
 	Line    int    `json:"line,omitempty"`
 	Feature int    `json:"feature,omitempty"`
@@ -372,6 +374,10 @@ func (h *importHandlers) importFailed(w http.ResponseWriter, r *http.Request, up
 		Title: "The import was refused; nothing was changed", Detail: detail,
 		Instance: r.URL.RequestURI(), RequestID: web.RequestIDFrom(r.Context())}}
 	p.Errors = inputErrors(err)
+	if p.Errors == nil {
+		// Catalogues and index definitions report their problems as text.
+		p.Errors = definitionErrors(detail, up.entry.File)
+	}
 	web.WriteJSON(w, r, h.log, p.Status, web.ProblemMediaType, p)
 }
 

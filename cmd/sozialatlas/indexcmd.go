@@ -44,7 +44,9 @@ func indexApplyCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		rep, err := indicatorStore(d.pool).ApplyIndices(ctx, f)
+		rep, err := auditedCLI(ctx, d, "index apply", path, func() (indicators.IndexApplyReport, error) {
+			return indicatorStore(d.pool).ApplyIndices(ctx, f)
+		})
 		if err != nil {
 			return err
 		}

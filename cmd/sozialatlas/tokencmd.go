@@ -34,7 +34,7 @@ func tokenCreateCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("token create", stderr)
 	db.register(fs)
 	fs.StringVar(&name, "name", "", "name of the token, e.g. the person or program holding it (required)")
-	fs.StringVar(&roleName, "role", "viewer", "viewer (read where login is required), editor (imports) or admin (audit log)")
+	fs.StringVar(&roleName, "role", "viewer", "viewer (read where login is required), editor (imports, raw values) or admin (tokens, catalogue, indices, audit log)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -47,12 +47,8 @@ func tokenCreateCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		return usageError{"token create: " + err.Error()}
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		tok, secret, err := access.NewTokens(d.pool).Create(ctx, name, role)
+		tok, secret, err := createToken(ctx, access.NewTokens(d.pool), access.NewAudit(d.pool), cliActor(), name, role)
 		if err != nil {
-			return err
-		}
-		if err := recordCLI(ctx, d, access.Entry{Action: "token create",
-			Detail: fmt.Sprintf("token %d %q, role %s", tok.ID, tok.Name, tok.Role)}, nil); err != nil {
 			return err
 		}
 		// The secret goes to stdout alone, so that scripts can capture it;
@@ -113,17 +109,40 @@ func tokenRevokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
-		tok, err := access.NewTokens(d.pool).Revoke(ctx, arg)
+		tok, err := revokeToken(ctx, access.NewTokens(d.pool), access.NewAudit(d.pool), cliActor(), arg)
 		if err != nil {
-			return err
-		}
-		if err := recordCLI(ctx, d, access.Entry{Action: "token revoke",
-			Detail: fmt.Sprintf("token %d %q, role %s", tok.ID, tok.Name, tok.Role)}, nil); err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(stdout, "token %d %q (%s) revoked\n", tok.ID, tok.Name, tok.Role)
 		return err
 	})
+}
+
+// createToken makes a token and records it in the audit log as actor's
+// doing, a failed attempt too: the command line and POST /tokens both
+// create tokens through it.
+func createToken(ctx context.Context, tokens *access.Tokens, audit *access.Audit, actor, name string, role access.Role) (access.Token, string, error) {
+	tok, secret, err := tokens.Create(ctx, name, role)
+	e := access.Entry{Actor: actor, Action: "token create", Detail: tokenDetail(tok)}
+	// The entry is written although the request may have gone away: the
+	// token may exist by now.
+	if err := record(context.WithoutCancel(ctx), audit, e, err); err != nil {
+		return tok, "", err
+	}
+	return tok, secret, nil
+}
+
+// revokeToken revokes the token named by id or name and records it in the
+// audit log as actor's doing, a failed attempt too.
+func revokeToken(ctx context.Context, tokens *access.Tokens, audit *access.Audit, actor, idOrName string) (access.Token, error) {
+	tok, err := tokens.Revoke(ctx, idOrName)
+	e := access.Entry{Actor: actor, Action: "token revoke", Detail: tokenDetail(tok)}
+	return tok, record(context.WithoutCancel(ctx), audit, e, err)
+}
+
+// tokenDetail describes a token in the audit log; never with its secret.
+func tokenDetail(t access.Token) string {
+	return fmt.Sprintf("token %d %q, role %s", t.ID, t.Name, t.Role)
 }
 
 func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -182,11 +201,4 @@ func cliActor() string {
 		return "cli:" + name
 	}
 	return "cli:unknown"
-}
-
-// recordCLI writes e to the audit log as the command line's, with the
-// outcome of cause.
-func recordCLI(ctx context.Context, d *database, e access.Entry, cause error) error {
-	e.Actor = cliActor()
-	return record(ctx, access.NewAudit(d.pool), e, cause)
 }

@@ -12,7 +12,7 @@ const (
 	Anonymous Role = iota
 	// Viewer reads published data where the service requires a login.
 	Viewer
-	// Editor also imports and reverts imports.
+	// Editor also imports, reverts imports and reads raw values.
 	Editor
 	// Admin also reads the audit log and manages the catalogue and indices.
 	Admin
