@@ -88,8 +88,8 @@ func relDiff(a, b float64) float64 {
 func decays(radius float64) []Decay {
 	return []Decay{
 		{},
-		// Three zones with the weights of Luo and Qi's example, at thirds
-		// of the radius.
+		// Three zones at thirds of the radius, weights falling as in
+		// E2SFCA applications (1, 0.68, 0.22).
 		{Kind: Stepped, Zones: []Zone{{radius / 3, 1}, {2 * radius / 3, 0.68}, {radius, 0.22}}},
 		{Kind: Gaussian},
 	}
