@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/geo/facility"
 	"github.com/sozialatlas/sozialatlas/geo/web/access"
 	"github.com/sozialatlas/sozialatlas/indicators"
 )
@@ -50,6 +51,10 @@ func reportFacts(rep any) (batch, rows *int64) {
 		if r.Batch == 0 {
 			n = 0
 		}
+	case facility.Report:
+		b, n = r.Batch, int64(r.Imported)
+	case facility.RevertReport:
+		b, n = r.Batch, r.Removed
 	case indicators.RevertReport:
 		b, n = r.Batch, r.Observations+r.Areas
 	case indicators.SyncReport:

@@ -54,6 +54,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return importAreasCmd(ctx, args[1:], stdout, stderr)
 	case "scheme":
 		return importSchemeCmd(ctx, args[1:], stdout, stderr)
+	case "facilities":
+		return importFacilitiesCmd(ctx, args[1:], stdout, stderr)
 	case "changes":
 		return importChangesCmd(ctx, args[1:], stdout, stderr)
 	case "crosswalk":

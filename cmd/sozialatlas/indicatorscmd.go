@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sozialatlas/sozialatlas/geo/facility"
 	"github.com/sozialatlas/sozialatlas/geo/web/access"
 	"github.com/sozialatlas/sozialatlas/indicators"
 	"github.com/sozialatlas/sozialatlas/indicators/table"
@@ -210,6 +211,19 @@ func importRevertCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	return withDB(ctx, db, stderr, "warn", func(d *database) error {
 		e := access.Entry{Actor: cliActor(), Action: "revert", Detail: fmt.Sprintf("batch %d", id)}
+		// Facility imports have their own revert: they touch no indicator.
+		fac := facility.NewStore(d.pool)
+		if ok, err := fac.IsFacilityBatch(ctx, id); err != nil {
+			return err
+		} else if ok {
+			rep, err := audited(ctx, access.NewAudit(d.pool), e, func() (facility.RevertReport, error) {
+				return fac.Revert(ctx, id)
+			})
+			if err != nil {
+				return err
+			}
+			return printReport(stdout, rep, asJSON)
+		}
 		rep, err := audited(ctx, access.NewAudit(d.pool), e, func() (indicators.RevertReport, error) {
 			return indicatorStore(d.pool).RevertBatch(ctx, id)
 		})

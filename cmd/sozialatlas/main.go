@@ -7,6 +7,7 @@
 //	sozialatlas migrate  [--status]        bring the schema up to date
 //	sozialatlas import areas FILE [flags]  import boundaries of one level
 //	sozialatlas import scheme FILE [flags] import an area scheme (Sozialräume)
+//	sozialatlas import facilities FILE     import facilities of one type (Kitas, …)
 //	sozialatlas import changes FILE        apply a change list (Gebietsänderungen)
 //	sozialatlas import crosswalk FILE      weights for a boundary reform
 //	sozialatlas import indicators FILE     import a statistical table
@@ -71,6 +72,7 @@ commands:
   migrate         bring the database schema up to date (--status lists migrations)
   import areas    import boundaries of one level from GeoJSON, Shapefile, GeoPackage or CSV
   import scheme   import an area scheme (Sozialräume) from a member table
+  import facilities  import facilities of one type (Kitas, schools, …) from GeoJSON, GeoPackage or CSV
   import changes  apply a change list (Gebietsänderungen): mergers, re-keyings
   import crosswalk  import weights (e.g. population shares) for a boundary reform
   import indicators  import a statistical table (CSV, XLSX, GV100AD) as observations

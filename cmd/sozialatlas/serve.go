@@ -17,6 +17,7 @@ import (
 	"github.com/sozialatlas/sozialatlas/cmd/sozialatlas/viewer"
 	"github.com/sozialatlas/sozialatlas/data/demo"
 	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/geo/facility"
 	"github.com/sozialatlas/sozialatlas/geo/oapif"
 	"github.com/sozialatlas/sozialatlas/geo/web"
 	"github.com/sozialatlas/sozialatlas/indicators"
@@ -195,6 +196,8 @@ func newRoutes(store *geo.Store, ind *indicators.Store, primary storesOn, f serv
 		CollectionLinks: tiles.CollectionLinks,
 		// Browsers opening the root get the map viewer.
 		LandingHTML: viewer.Page,
+		// Facility types are point-layer collections beside the levels.
+		Layers: facility.NewStore(store.Pool()),
 	})
 	features.Routes(r)
 	r.Handle(viewer.Prefix+"*", viewer.Assets())

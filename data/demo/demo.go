@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/geo/facility"
 	"github.com/sozialatlas/sozialatlas/indicators"
 )
 
@@ -22,6 +23,8 @@ type Manifest struct {
 	Areas       []AreaStep `json:"areas"`
 	// Changes are change lists (Gebietsänderungen) applied after the areas.
 	Changes []string `json:"changes"`
+	// Facilities are point layers imported after the areas they lie in.
+	Facilities []FacilityStep `json:"facilities"`
 	// Catalogue is the indicator catalogue, loaded after the areas.
 	Catalogue string `json:"catalogue"`
 	// Tables are imported after the catalogue, by their mapping in it.
@@ -53,6 +56,28 @@ type AreaStep struct {
 	ValidFrom string `json:"valid_from"`
 	ValidTo   string `json:"valid_to"`
 	Distinct  bool   `json:"distinct"`
+}
+
+// FacilityStep is one facility file of the demo, imported with a
+// built-in mapping of its fields.
+type FacilityStep struct {
+	File      string `json:"file"`
+	Type      string `json:"type"`
+	Mapping   string `json:"mapping"`
+	ValidFrom string `json:"valid_from"`
+}
+
+// Import turns the step into a facility import relative to dir.
+func (s FacilityStep) Import(dir string) (facility.Import, error) {
+	in := facility.Import{Path: filepath.Join(dir, s.File), Type: s.Type}
+	var err error
+	if in.Mapping, err = facility.Builtin(s.Mapping); err != nil {
+		return in, fmt.Errorf("demo step %s: %w", s.File, err)
+	}
+	if in.ValidFrom, err = date(s.ValidFrom); err != nil {
+		return in, fmt.Errorf("demo step %s: valid_from: %w", s.File, err)
+	}
+	return in, nil
 }
 
 // ReadManifest reads dir/atlas.json.
@@ -142,6 +167,9 @@ func Load(ctx context.Context, store *geo.Store, ind *indicators.Store, dir stri
 		}
 		log.Info("demo changes applied", "file", file, "created", rep.Created, "closed", rep.Closed)
 	}
+	if err := loadFacilities(ctx, store, facility.NewStore(store.Pool()), dir, m.Facilities, log); err != nil {
+		return err
+	}
 	if m.Catalogue == "" {
 		return nil
 	}
@@ -183,6 +211,30 @@ func Load(ctx context.Context, store *geo.Store, ind *indicators.Store, dir stri
 		if len(rep.New) > 0 {
 			log.Info("demo indices applied", "file", file, "new_versions", rep.New, "computed", len(rep.Computed))
 		}
+	}
+	return nil
+}
+
+// loadFacilities imports the facility files not imported yet.
+func loadFacilities(ctx context.Context, store *geo.Store, fac *facility.Store, dir string, steps []FacilityStep, log *slog.Logger) error {
+	for _, step := range steps {
+		in, err := step.Import(dir)
+		if err != nil {
+			return err
+		}
+		done, err := store.Imported(ctx, "facilities", filepath.Base(in.Path), "")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if done {
+			continue
+		}
+		rep, err := fac.Import(ctx, in)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		log.Info("demo facilities imported", "file", step.File, "type", rep.Type,
+			"imported", rep.Imported, "seconds", fmt.Sprintf("%.2f", rep.Seconds))
 	}
 	return nil
 }

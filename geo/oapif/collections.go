@@ -220,6 +220,12 @@ func (h *Handler) collections(w http.ResponseWriter, r *http.Request) {
 	for i, l := range levels {
 		cs[i] = h.collectionOf(r, l)
 	}
+	layers, err := h.layerCollections(r.Context(), r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	cs = append(cs, layers...)
 	web.WriteJSON(w, r, h.log, http.StatusOK, mediaJSON, struct {
 		Links       []Link       `json:"links"`
 		CRS         []string     `json:"crs"`

@@ -156,15 +156,8 @@ func (h *Handler) selection(ctx context.Context, req PropertyRequest) (*geo.Filt
 	}
 	f := &geo.Filter{Joins: joins, Args: map[string]any{}}
 	if e != nil {
-		where, args, err := cql2.CompileNamed(e, r, "f_")
-		var unknown *cql2.UnknownPropertyError
-		var typeErr *cql2.TypeError
-		switch {
-		case errors.As(err, &unknown):
-			return nil, badParam("filter", "%q is not a queryable of %s; /collections/%s/queryables lists them", unknown.Name, req.Level, req.Level)
-		case errors.As(err, &typeErr):
-			return nil, badParam("filter", "%s", strings.TrimPrefix(typeErr.Error(), "filter: "))
-		case err != nil:
+		where, args, err := compileFilter(e, r, req.Level)
+		if err != nil {
 			return nil, err
 		}
 		f.Where, f.Args = where, args
@@ -180,6 +173,21 @@ func (h *Handler) selection(ctx context.Context, req PropertyRequest) (*geo.Filt
 		f.Args[k] = v
 	}
 	return f, nil
+}
+
+// compileFilter compiles a filter on a collection's properties; an unknown
+// property or a type mismatch is a *paramError (400).
+func compileFilter(e cql2.Expr, r cql2.Resolver, collection string) (string, map[string]any, error) {
+	where, args, err := cql2.CompileNamed(e, r, "f_")
+	var unknown *cql2.UnknownPropertyError
+	var typeErr *cql2.TypeError
+	switch {
+	case errors.As(err, &unknown):
+		return "", nil, badParam("filter", "%q is not a queryable of %s; /collections/%s/queryables lists them", unknown.Name, collection, collection)
+	case errors.As(err, &typeErr):
+		return "", nil, badParam("filter", "%s", strings.TrimPrefix(typeErr.Error(), "filter: "))
+	}
+	return where, args, err
 }
 
 // parseFilter reads filter, filter-lang and filter-crs; nil without a
@@ -311,13 +319,27 @@ func (h *Handler) propertySchema(w http.ResponseWriter, r *http.Request, what, d
 		}
 		list = append(list, qs...)
 	}
+	h.writeSchema(w, r, mt, schemaOf{id: l.Name, title: l.Title, what: what, description: description,
+		geometry: "geometry-multipolygon"}, list)
+}
+
+// schemaOf says which collection a queryables or sortables document
+// describes, and the format its geometry has.
+type schemaOf struct {
+	id, title, what, description, geometry string
+}
+
+// writeSchema writes the queryables or sortables of a collection as JSON
+// Schema, with the list the CQL drafts (and GDAL up to 3.6) read.
+func (h *Handler) writeSchema(w http.ResponseWriter, r *http.Request, mt string, c schemaOf, list []Queryable) {
+	what := c.what
 	doc := queryablesDoc{
 		Schema:      "https://json-schema.org/draft/2020-12/schema",
-		ID:          h.root(r) + "/collections/" + l.Name + "/" + what,
+		ID:          h.root(r) + "/collections/" + c.id + "/" + what,
 		Type:        "object",
-		Title:       l.Title,
+		Title:       c.title,
 		Properties:  map[string]any{},
-		Description: description,
+		Description: c.description,
 	}
 	for _, q := range list {
 		if what == "sortables" && q.Type == cql2.TypeGeometry {
@@ -338,7 +360,7 @@ func (h *Handler) propertySchema(w http.ResponseWriter, r *http.Request, what, d
 		case cql2.TypeTimestamp:
 			p["type"], p["format"], legacy = "string", "date-time", "dateTime"
 		case cql2.TypeGeometry:
-			p["format"], legacy = "geometry-multipolygon", "geometry"
+			p["format"], legacy = c.geometry, "geometry"
 		default:
 			p["type"] = "string"
 		}

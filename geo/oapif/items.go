@@ -117,25 +117,8 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 	var bw *bufio.Writer
 	returned := 0
 	start := func(matched int64) error {
-		n := max(0, min(int64(p.limit), matched-int64(p.offset)))
-		links := h.itemsLinks(r, q, p, matched, n)
-		head, err := json.Marshal(struct {
-			Type           string `json:"type"`
-			NumberMatched  int64  `json:"numberMatched"`
-			NumberReturned int64  `json:"numberReturned"`
-			TimeStamp      string `json:"timeStamp"`
-			Links          []Link `json:"links"`
-		}{"FeatureCollection", matched, n, now, links})
-		if err != nil {
-			return err
-		}
-		hd := w.Header()
-		hd.Set("Content-Type", mediaGeoJSON)
-		hd.Set("Content-Crs", "<"+p.out.URI()+">")
-		w.WriteHeader(http.StatusOK)
-		bw = bufio.NewWriterSize(w, 64<<10)
-		_, _ = bw.Write(head[:len(head)-1]) // reopen the object for "features"
-		_, err = bw.WriteString(`,"features":[`)
+		var err error
+		bw, err = h.startFeatures(w, r, q, p, now, matched)
 		return err
 	}
 	each := func(f geo.Feature) error {
@@ -154,6 +137,31 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 		h.log.InfoContext(r.Context(), "items not delivered",
 			"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())
 	}
+}
+
+// startFeatures writes the status, headers and the head of a
+// FeatureCollection up to its open features array, once the number of
+// matches is known, and returns the writer the features go to.
+func (h *Handler) startFeatures(w http.ResponseWriter, r *http.Request, q url.Values, p itemsParams, now string, matched int64) (*bufio.Writer, error) {
+	n := max(0, min(int64(p.limit), matched-int64(p.offset)))
+	head, err := json.Marshal(struct {
+		Type           string `json:"type"`
+		NumberMatched  int64  `json:"numberMatched"`
+		NumberReturned int64  `json:"numberReturned"`
+		TimeStamp      string `json:"timeStamp"`
+		Links          []Link `json:"links"`
+	}{"FeatureCollection", matched, n, now, h.itemsLinks(r, q, p, matched, n)})
+	if err != nil {
+		return nil, err
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", mediaGeoJSON)
+	hd.Set("Content-Crs", "<"+p.out.URI()+">")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	_, _ = bw.Write(head[:len(head)-1]) // reopen the object for "features"
+	_, err = bw.WriteString(`,"features":[`)
+	return bw, err
 }
 
 // itemsFailed answers an error of Items. Once the answer is under way it

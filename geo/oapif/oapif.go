@@ -44,6 +44,9 @@ type Config struct {
 	// the atlas's map viewer, which browsers get at the root while GDAL,
 	// QGIS and scripts get the landing page as JSON.
 	LandingHTML http.HandlerFunc
+	// Layers, when set, adds collections that are not area levels (the
+	// facilities' point layers).
+	Layers Layers
 }
 
 const (
@@ -108,10 +111,12 @@ func (h *Handler) Routes(r chi.Router) {
 	r.Get("/conformance", h.conformance)
 	r.Get("/api", h.api)
 	r.Get("/collections", h.collections)
-	r.Get("/collections/{level}", h.collection)
-	r.Get("/collections/{level}/items", h.items)
-	r.Get("/collections/{level}/queryables", h.queryables)
-	r.Get("/collections/{level}/sortables", h.sortables)
+	r.Get("/collections/{level}", h.layerOr(h.layerCollection, h.collection))
+	r.Get("/collections/{level}/items", h.layerOr(h.layerItems, h.items))
+	r.Get("/collections/{level}/queryables", h.layerOr(h.layerSchema("queryables",
+		"Eigenschaften für Filter (filter, CQL2 Text oder JSON)."), h.queryables))
+	r.Get("/collections/{level}/sortables", h.layerOr(h.layerSchema("sortables",
+		"Eigenschaften für die Sortierung (sortby); Einrichtungen ohne Wert stehen am Ende."), h.sortables))
 	r.Get("/collections/{level}/items/{code}", h.item)
 	r.Get("/areas/{level}/{code}", h.area)
 }

@@ -26,7 +26,12 @@ func (h *Handler) api(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	web.WriteJSON(w, r, h.log, http.StatusOK, mt, h.openAPI(r, levels))
+	doc := h.openAPI(r, levels)
+	if err := h.layerPaths(r.Context(), doc["paths"].(obj)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, r, h.log, http.StatusOK, mt, doc)
 }
 
 // openAPI describes the API as it stands: one set of paths per level, so
