@@ -69,6 +69,13 @@ func (s *Server) metaFor(ctx context.Context, r *http.Request) (*meta, error) {
 	if err != nil {
 		return nil, err
 	}
+	if isFacilityLayer(req.level) {
+		query := ""
+		if q := r.URL.Query(); len(q) > 0 {
+			query = "?" + q.Encode()
+		}
+		return s.facilityMeta(ctx, req, query)
+	}
 	version, err := s.currentVersion(ctx)
 	if err != nil {
 		return nil, err
@@ -187,6 +194,11 @@ func tileJSONOf(m *meta, root string) tileJSONDoc {
 			{ID: LabelsLayer(l.Level), Description: m.title + " (Beschriftungspunkte)",
 				Fields: map[string]string{"code": "String", "name": "String"}, MaxZoom: MaxZoom},
 		},
+	}
+	if l.Facility != "" {
+		doc.Description = m.title + ", Stand " + l.Day.Format("02.01.2006")
+		doc.VectorLayers = []vectorLayer{{ID: l.Level, Description: m.title + " (Punkte; Objekt-ID = Einrichtungsstand)",
+			Fields: fields, MaxZoom: MaxZoom}}
 	}
 	if b := m.bbox; b != nil {
 		doc.Bounds = []float64{round6(b[0]), round6(b[1]), round6(b[2]), round6(b[3])}
@@ -311,6 +323,12 @@ func (s *Server) tilesetOf(r *http.Request, m *meta) tilesetDoc {
 		{ID: LabelsLayer(l.Level), Title: m.title + " (Beschriftung)", DataType: "vector", GeometryDimension: 0, MinTileMatrix: "0", MaxTileMatrix: strconv.Itoa(MaxZoom),
 			PropertiesSchema: map[string]any{"type": "object", "properties": map[string]any{
 				"code": map[string]any{"type": "string"}, "name": map[string]any{"type": "string"}}}},
+	}
+	if l.Facility != "" {
+		doc.Description = m.title + ", Stand " + l.Day.Format("02.01.2006")
+		doc.Layers = []tileLayer{{ID: l.Level, Title: m.title, DataType: "vector", GeometryDimension: 0,
+			MinTileMatrix: "0", MaxTileMatrix: strconv.Itoa(MaxZoom),
+			PropertiesSchema: map[string]any{"type": "object", "properties": props}}}
 	}
 	return doc
 }

@@ -43,6 +43,9 @@ type Layer struct {
 	Level      string
 	Day        time.Time
 	Indicators []LayerIndicator
+	// Facility, when set, makes this the points of that facility type
+	// (facility_type key) valid on Day, Level their collection id.
+	Facility string
 }
 
 // LayerIndicator is an indicator of a layer with the period whose values the
@@ -182,6 +185,14 @@ type Querier interface {
 // (uncompressed), empty when no area of the layer reaches into the tile.
 func Render(ctx context.Context, db Querier, l *Layer, t TileID) ([]byte, error) {
 	var mvt []byte
+	if l.Facility != "" {
+		args := pgx.NamedArgs{"z": t.Z, "x": t.X, "y": t.Y, "margin": float64(Buffer) / Extent,
+			"extent": Extent, "buffer": Buffer, "layer": l.Level, "type": l.Facility, "day": l.Day}
+		if err := db.QueryRow(ctx, sqlFacilityTile, args).Scan(&mvt); err != nil {
+			return nil, fmt.Errorf("tile %s/%s: %w", l.Level, t, err)
+		}
+		return mvt, nil
+	}
 	if err := db.QueryRow(ctx, tileSQL(l.Indicators), tileArgs(l, t)).Scan(&mvt); err != nil {
 		return nil, fmt.Errorf("tile %s/%s: %w", l.Level, t, err)
 	}

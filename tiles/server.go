@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sozialatlas/sozialatlas/geo"
+	"github.com/sozialatlas/sozialatlas/geo/facility"
 	"github.com/sozialatlas/sozialatlas/geo/web"
 	"github.com/sozialatlas/sozialatlas/indicators"
 	"github.com/sozialatlas/sozialatlas/tiles/pmtiles"
@@ -59,14 +60,16 @@ type Config struct {
 
 // Server answers tile and tile metadata requests.
 type Server struct {
-	pool    *pgxpool.Pool
-	areas   *geo.Store
-	ind     *indicators.Store
-	cfg     Config
-	base    web.BaseURL
-	log     *slog.Logger
-	cache   *Cache
-	version *versionSource
+	pool  *pgxpool.Pool
+	areas *geo.Store
+	ind   *indicators.Store
+	// facilities are the point layers served beside the levels
+	facilities *facility.Store
+	cfg        Config
+	base       web.BaseURL
+	log        *slog.Logger
+	cache      *Cache
+	version    *versionSource
 
 	mu      sync.Mutex
 	seen    int64             // the data version the cache and layers belong to
@@ -93,16 +96,18 @@ func New(areas *geo.Store, ind *indicators.Store, cfg Config) *Server {
 		log = slog.Default()
 	}
 	return &Server{
-		pool:    areas.Pool(),
-		areas:   areas,
-		ind:     ind,
-		cfg:     cfg,
-		base:    web.BaseURL{Public: cfg.BaseURL},
-		log:     log,
-		cache:   NewCache(cfg.CacheBytes),
-		version: &versionSource{pool: areas.Pool(), maxAge: cfg.VersionMaxAge},
-		layers:  map[string]*Layer{},
-		flights: map[string]*flight{},
+		pool:  areas.Pool(),
+		areas: areas,
+		ind:   ind,
+		// the facilities live in the same database as the areas
+		facilities: facility.NewStore(areas.Pool()),
+		cfg:        cfg,
+		base:       web.BaseURL{Public: cfg.BaseURL},
+		log:        log,
+		cache:      NewCache(cfg.CacheBytes),
+		version:    &versionSource{pool: areas.Pool(), maxAge: cfg.VersionMaxAge},
+		layers:     map[string]*Layer{},
+		flights:    map[string]*flight{},
 	}
 }
 
@@ -288,6 +293,14 @@ func (s *Server) layer(ctx context.Context, version int64, req *request) (*Layer
 	if ok && s.seenVersion() == version {
 		return l, nil
 	}
+	if isFacilityLayer(req.level) {
+		l, _, err := s.facilityLayer(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		s.keepLayer(version, key, l)
+		return l, nil
+	}
 	if _, err := s.areas.Level(ctx, req.level); err != nil {
 		if errors.Is(err, geo.ErrNotFound) {
 			return nil, &notFoundError{fmt.Sprintf("There is no level %q; /collections lists them.", req.level)}
@@ -359,15 +372,20 @@ func (s *Server) layer(ctx context.Context, version int64, req *request) (*Layer
 			l.Indicators = append(l.Indicators, li)
 		}
 	}
+	s.keepLayer(version, key, l)
+	return l, nil
+}
+
+// keepLayer keeps a resolved layer while its data version is current.
+func (s *Server) keepLayer(version int64, key string, l *Layer) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.seen == version {
 		if len(s.layers) >= maxLayers {
 			clear(s.layers)
 		}
 		s.layers[key] = l
 	}
-	s.mu.Unlock()
-	return l, nil
 }
 
 // noValues is the answer for an indicator without values at the level.
