@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -125,5 +127,61 @@ func TestGDALReadsFacilities(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"path":"/collections/facilities-jugend/items"`) || !strings.Contains(logs.String(), "filter=") {
 		t.Errorf("GDAL's -where did not reach the server as a filter:\n%s", logs.String())
+	}
+}
+
+// A facility collection as a table for spreadsheets, and one of its
+// features by the number its items carry.
+func TestFacilityCSVAndItem(t *testing.T) {
+	srv, _ := demoServer(t)
+	var fc struct {
+		Features []struct {
+			ID int64 `json:"id"`
+		} `json:"features"`
+	}
+	q := url.Values{"filter": {"source_id = '01010010'"}}
+	getJSON(t, srv.URL+"/collections/facilities-kita/items?"+q.Encode(), &fc)
+	if len(fc.Features) != 1 {
+		t.Fatalf("Kita 01010010: %d features", len(fc.Features))
+	}
+	id := fc.Features[0].ID
+
+	q.Set("f", "csv")
+	q.Set("crs", "http://www.opengis.net/def/crs/EPSG/0/25833")
+	status, body, h := call(t, http.MethodGet, srv.URL+"/collections/facilities-kita/items?"+q.Encode(), "", "", nil)
+	want := "\uFEFFid;source_id;name;street;house_number;postcode;place;carrier;carrier_type;target_group;capacity;capacity_unit;valid_from;valid_to;area_level;area_code;x;y\r\n" +
+		fmt.Sprintf("%d;01010010;Kita F.A.I.R.play;Albrechtstr.;20;10117;Berlin;GFJ - gemeinnützige Gesellschaft für Familien- und Jugendhilfe mbH;Sonstiger freier Träger;;69;Plätze;2022-12-01;;prognoseraum;0110;390387,4;5820383,1\r\n", id)
+	if status != http.StatusOK || string(body) != want || h.Get("OGC-NumberMatched") != "1" ||
+		h.Get("Content-Type") != "text/csv; charset=utf-8; header=present" {
+		t.Errorf("CSV: %d %v\n%q\nwant\n%q", status, h, body, want)
+	}
+	// Every Kita, one row each below the header.
+	status, body, h = call(t, http.MethodGet, srv.URL+"/collections/facilities-kita/items?f=csv&limit=5000", "", "", nil)
+	if rows := strings.Count(string(body), "\r\n"); status != http.StatusOK || rows != 2881 || h.Get("OGC-NumberMatched") != "2880" {
+		t.Errorf("CSV of every Kita: %d, %d lines, %s matched; want 2881 lines, 2880", status, rows, h.Get("OGC-NumberMatched"))
+	}
+
+	var f struct {
+		ID         int64                           `json:"id"`
+		Geometry   struct{ Coordinates []float64 } `json:"geometry"`
+		Properties map[string]any                  `json:"properties"`
+		Links      []struct{ Rel, Href string }    `json:"links"`
+	}
+	getJSON(t, fmt.Sprintf("%s/collections/facilities-kita/items/%d?crs=%s", srv.URL, id,
+		url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/25833")), &f)
+	if f.ID != id || f.Properties["name"] != "Kita F.A.I.R.play" || f.Properties["capacity"] != 69.0 ||
+		len(f.Geometry.Coordinates) != 2 || f.Geometry.Coordinates[0] != 390387.4 || f.Geometry.Coordinates[1] != 5820383.1 ||
+		len(f.Links) != 2 || f.Links[1].Href != srv.URL+"/collections/facilities-kita" {
+		t.Errorf("feature %d: %+v", id, f)
+	}
+	for path, want := range map[string]int{
+		fmt.Sprintf("/collections/facilities-pflege/items/%d", id):                   404, // a Kita is no nursing home
+		"/collections/facilities-kita/items/0":                                       404,
+		"/collections/facilities-kita/items/01010010":                                404, // the source's id is no feature id
+		fmt.Sprintf("/collections/facilities-kita/items/%d?datetime=2022-12-31", id): 400,
+	} {
+		if status, body, _ := call(t, http.MethodGet, srv.URL+path, "", "", nil); status != want {
+			t.Errorf("GET %s: %d, want %d: %.200s", path, status, want, body)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package facility
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -184,4 +185,32 @@ func (s *Store) LayerItems(ctx context.Context, q oapif.LayerQuery, start func(i
 		return fmt.Errorf("items of %s: %w", q.ID, err)
 	}
 	return nil
+}
+
+// sqlLayerFeature selects one version of a type by its number, whatever
+// its validity: the number names the version.
+const sqlLayerFeature = `
+FROM facility f LEFT JOIN area a ON a.id = f.area_id
+WHERE f.type = @type AND f.id = @id`
+
+// LayerFeature returns one version of a facility type by its number; a
+// number of no version of the type is geo.ErrNotFound.
+func (s *Store) LayerFeature(ctx context.Context, id string, featureID int64, g geo.GeometryOptions) (oapif.LayerFeature, error) {
+	key, _ := strings.CutPrefix(id, LayerPrefix)
+	srid := g.SRID
+	if srid == 0 {
+		srid = 4326
+	}
+	args := pgx.NamedArgs{"type": key, "id": featureID, "srid": srid, "flip": g.LatLon, "precision": g.Precision}
+	var f oapif.LayerFeature
+	var geom, props string
+	err := s.pool.QueryRow(ctx, sqlLayerSelect+sqlLayerFeature, args).Scan(&f.ID, &geom, &props)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, fmt.Errorf("feature %d of %s: %w", featureID, id, geo.ErrNotFound)
+	}
+	if err != nil {
+		return f, fmt.Errorf("feature %d of %s: %w", featureID, id, err)
+	}
+	f.Geometry, f.Properties = []byte(geom), []byte(props)
+	return f, nil
 }

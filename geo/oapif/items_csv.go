@@ -22,20 +22,11 @@ func (h *Handler) itemsCSV(w http.ResponseWriter, r *http.Request, query geo.Ite
 	if extra != nil {
 		header = append(header, extra.Names()...)
 	}
-	var bw *bufio.Writer
-	var cw *csv.Writer
+	var cw *csvTable
 	cells := make([]string, 0, len(header))
-	start := func(matched int64) error {
-		hd := w.Header()
-		hd.Set("Content-Type", "text/csv; charset=utf-8; header=present")
-		hd.Set("Content-Disposition", `attachment; filename="`+query.Level+`.csv"`)
-		hd.Set("OGC-NumberMatched", strconv.FormatInt(matched, 10))
-		w.WriteHeader(http.StatusOK)
-		bw = bufio.NewWriterSize(w, 64<<10)
-		_, _ = bw.WriteString("\uFEFF")
-		cw = csv.NewWriter(bw)
-		cw.Comma, cw.UseCRLF = ';', true
-		return cw.Write(header)
+	start := func(matched int64) (err error) {
+		cw, err = startCSV(w, query.Level, header, matched)
+		return err
 	}
 	each := func(f geo.Feature) error {
 		p := propertiesOf(f.Area)
@@ -49,12 +40,40 @@ func (h *Handler) itemsCSV(w http.ResponseWriter, r *http.Request, query geo.Ite
 		return cw.Write(cells)
 	}
 	if err := h.store.Items(r.Context(), query, start, each); err != nil {
-		h.itemsFailed(w, r, bw != nil, err)
+		h.itemsFailed(w, r, cw != nil, err)
 		return
 	}
-	cw.Flush()
-	if err := cw.Error(); err == nil {
-		err = bw.Flush()
+	h.finishCSV(r, cw)
+}
+
+// csvTable is a table under way to the client.
+type csvTable struct {
+	*csv.Writer
+	bw *bufio.Writer
+}
+
+// startCSV writes the status, the headers and the table's header row, once
+// the number of matches is known: UTF-8 with a byte order mark, ';' and
+// CRLF, as German spreadsheet programs open it without an import dialogue.
+func startCSV(w http.ResponseWriter, name string, header []string, matched int64) (*csvTable, error) {
+	hd := w.Header()
+	hd.Set("Content-Type", "text/csv; charset=utf-8; header=present")
+	hd.Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	hd.Set("OGC-NumberMatched", strconv.FormatInt(matched, 10))
+	w.WriteHeader(http.StatusOK)
+	t := &csvTable{bw: bufio.NewWriterSize(w, 64<<10)}
+	_, _ = t.bw.WriteString("\uFEFF")
+	t.Writer = csv.NewWriter(t.bw)
+	t.Comma, t.UseCRLF = ';', true
+	return t, t.Write(header)
+}
+
+// finishCSV sends the rest of the table; a client gone by then is only
+// logged, as the status is sent.
+func (h *Handler) finishCSV(r *http.Request, t *csvTable) {
+	t.Flush()
+	if err := t.Error(); err == nil {
+		err = t.bw.Flush()
 		if err != nil {
 			h.log.InfoContext(r.Context(), "items not delivered",
 				"request_id", web.RequestIDFrom(r.Context()), "error", err.Error())

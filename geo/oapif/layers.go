@@ -30,6 +30,9 @@ type Layers interface {
 	// LayerItems selects a page of a layer's features: start gets the
 	// number of matches before the first feature goes to each.
 	LayerItems(ctx context.Context, q LayerQuery, start func(matched int64) error, each func(LayerFeature) error) error
+	// LayerFeature returns the feature featureID of a layer; a feature
+	// the layer does not have is geo.ErrNotFound.
+	LayerFeature(ctx context.Context, id string, featureID int64, g geo.GeometryOptions) (LayerFeature, error)
 }
 
 // LayerInfo describes a layer collection.
@@ -213,7 +216,12 @@ func (h *Handler) layerItems(w http.ResponseWriter, r *http.Request, l LayerInfo
 		h.failExtra(w, r, err)
 		return
 	}
-	if format(w, r, mediaGeoJSON, mediaJSON) == "" {
+	mt := format(w, r, mediaGeoJSON, mediaJSON, mediaCSV)
+	if mt == "" {
+		return
+	}
+	if mt == mediaCSV {
+		h.layerItemsCSV(w, r, l, query)
 		return
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
@@ -265,8 +273,14 @@ func (h *Handler) layerPaths(ctx context.Context, paths obj) error {
 			"The facility versions of "+l.ID+" valid today, or in the period given by datetime.",
 			[]any{ref("parameters/bbox"), ref("parameters/bbox-crs"), ref("parameters/crs"), ref("parameters/datetime"),
 				ref("parameters/filter"), ref("parameters/filter-lang"), ref("parameters/filter-crs"),
-				ref("parameters/sortby"), ref("parameters/limit"), ref("parameters/offset"), ref("parameters/precision")},
-			resp200Crs(obj{mediaGeoJSON: obj{"schema": ref("schemas/featureCollectionGeoJSON")}}), l.Title)}
+				ref("parameters/sortby"), ref("parameters/limit"), ref("parameters/offset"), ref("parameters/precision"),
+				ref("parameters/f_csv")},
+			resp200Crs(obj{mediaGeoJSON: obj{"schema": ref("schemas/featureCollectionGeoJSON")},
+				mediaCSV: obj{"schema": obj{"type": "string"}}}), l.Title)}
+		paths[base+"/items/{featureId}"] = obj{"get": op("getFeature_"+l.ID, l.Title+": one feature",
+			"One facility version of "+l.ID+" by its number, whatever its validity.",
+			[]any{ref("parameters/featureId"), ref("parameters/crs"), ref("parameters/precision"), ref("parameters/f")},
+			resp200Crs(obj{mediaGeoJSON: obj{"schema": ref("schemas/featureGeoJSON")}}), l.Title)}
 		paths[base+"/queryables"] = obj{"get": op("getQueryables_"+l.ID, l.Title+": queryables",
 			"The properties filters on "+l.ID+" may use, as a JSON Schema.", []any{ref("parameters/f")}, schema, l.Title)}
 		paths[base+"/sortables"] = obj{"get": op("getSortables_"+l.ID, l.Title+": sortables",

@@ -117,7 +117,7 @@ func (h *Handler) Routes(r chi.Router) {
 		"Eigenschaften für Filter (filter, CQL2 Text oder JSON)."), h.queryables))
 	r.Get("/collections/{level}/sortables", h.layerOr(h.layerSchema("sortables",
 		"Eigenschaften für die Sortierung (sortby); Einrichtungen ohne Wert stehen am Ende."), h.sortables))
-	r.Get("/collections/{level}/items/{code}", h.item)
+	r.Get("/collections/{level}/items/{code}", h.layerOr(h.layerItem, h.item))
 	r.Get("/areas/{level}/{code}", h.area)
 }
 
