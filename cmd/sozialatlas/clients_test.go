@@ -354,3 +354,28 @@ func TestResponsesAreCompressed(t *testing.T) {
 		t.Errorf("gzip saved too little: %d of %d bytes", len(zipped), len(plain))
 	}
 }
+
+// QGIS's OAPIF provider loads the Kitas, as a planner adds them beside the
+// areas: every one valid today, a point each, with its name and capacity.
+func TestQGISReadsFacilities(t *testing.T) {
+	python := qgisPython(t)
+	srv, _ := demoServer(t)
+	var got struct {
+		Valid           bool             `json:"valid"`
+		FeatureCount    int              `json:"feature_count"`
+		Features        int              `json:"features"`
+		Codes           []string         `json:"codes"`
+		ValidGeometries int              `json:"valid_geometries"`
+		CRS             string           `json:"crs"`
+		Matches         []map[string]any `json:"matches"`
+	}
+	runQGIS(t, python, "qgis_oapif.py", &got, srv.URL, "facilities-kita", "1000", "source_id", "01010010")
+	if !got.Valid || got.FeatureCount != 2880 || got.Features != 2880 || len(got.Codes) != 2880 ||
+		got.ValidGeometries != 2880 || got.CRS != "EPSG:4326" {
+		t.Errorf("QGIS saw %+v (source ids: %d)", got, len(got.Codes))
+	}
+	if len(got.Matches) != 1 || got.Matches[0]["name"] != "Kita F.A.I.R.play" || got.Matches[0]["capacity"] != 69.0 ||
+		got.Matches[0]["carrier_type"] != "Sonstiger freier Träger" {
+		t.Errorf("Kita 01010010 in QGIS: %v", got.Matches)
+	}
+}

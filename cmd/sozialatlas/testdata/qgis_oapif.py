@@ -1,7 +1,10 @@
 """Loads one collection through QGIS's OAPIF provider, the way a planner's
 QGIS does, and prints what QGIS saw as JSON.
 
-usage: python3 qgis_oapif.py URL COLLECTION PAGE_SIZE
+usage: python3 qgis_oapif.py URL COLLECTION PAGE_SIZE [KEY [VALUE]]
+
+KEY is the field that names a feature (code for areas, source_id for
+facilities); with VALUE the answer carries that feature's attributes.
 """
 import json
 import os
@@ -12,8 +15,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from qgis.core import QgsApplication, QgsVectorLayer  # noqa: E402
 
 
+def plain(v):
+    """A QGIS attribute as JSON takes it: QVariant NULL and QDate are
+    neither, so they are written as None and as text."""
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    if hasattr(v, "isNull") and v.isNull():
+        return None
+    return str(v)
+
+
 def main():
     url, collection, page_size = sys.argv[1], sys.argv[2], sys.argv[3]
+    key = sys.argv[4] if len(sys.argv) > 4 else "code"
     app = QgsApplication([], False)
     app.initQgis()
     try:
@@ -24,15 +38,20 @@ def main():
             print(json.dumps({"valid": False, "error": layer.error().summary()}))
             return 1
         features = list(layer.getFeatures())
-        print(json.dumps({
+        names = [f.name() for f in layer.fields()]
+        answer = {
             "valid": True,
             "feature_count": layer.featureCount(),
             "features": len(features),
-            "codes": sorted({f["code"] for f in features}),
+            "codes": sorted({str(f[key]) for f in features}),
             "valid_geometries": sum(1 for f in features if f.geometry().isGeosValid()),
             "crs": layer.crs().authid(),
-            "fields": [f.name() for f in layer.fields()],
-        }))
+            "fields": names,
+        }
+        if len(sys.argv) > 5:
+            answer["matches"] = [{n: plain(f[n]) for n in names}
+                                 for f in features if str(f[key]) == sys.argv[5]]
+        print(json.dumps(answer))
         return 0
     finally:
         sys.stdout.flush()
