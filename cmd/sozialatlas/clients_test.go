@@ -299,19 +299,24 @@ func TestQGISDrawsVectorTiles(t *testing.T) {
 	}
 }
 
+// qgisLayer is what qgis_oapif.py saw of a collection.
+type qgisLayer struct {
+	Valid           bool     `json:"valid"`
+	FeatureCount    int      `json:"feature_count"`
+	Features        int      `json:"features"`
+	Codes           []string `json:"codes"`
+	ValidGeometries int      `json:"valid_geometries"`
+	CRS             string   `json:"crs"`
+	// Matches are the features named by the script's VALUE.
+	Matches []map[string]any `json:"matches"`
+}
+
 func TestQGISReadsTheAPI(t *testing.T) {
 	python := qgisPython(t)
 	srv, _ := demoServer(t)
 	// 100 is QGIS's default page size; 7 makes it follow many next links.
 	for _, pageSize := range []string{"100", "7"} {
-		var got struct {
-			Valid           bool     `json:"valid"`
-			FeatureCount    int      `json:"feature_count"`
-			Features        int      `json:"features"`
-			Codes           []string `json:"codes"`
-			ValidGeometries int      `json:"valid_geometries"`
-			CRS             string   `json:"crs"`
-		}
+		var got qgisLayer
 		runQGIS(t, python, "qgis_oapif.py", &got, srv.URL, "kreis", pageSize)
 		if !got.Valid || got.FeatureCount != 400 || got.Features != 400 || len(got.Codes) != 400 ||
 			got.ValidGeometries != 400 || got.CRS != "EPSG:4326" {
@@ -360,15 +365,7 @@ func TestResponsesAreCompressed(t *testing.T) {
 func TestQGISReadsFacilities(t *testing.T) {
 	python := qgisPython(t)
 	srv, _ := demoServer(t)
-	var got struct {
-		Valid           bool             `json:"valid"`
-		FeatureCount    int              `json:"feature_count"`
-		Features        int              `json:"features"`
-		Codes           []string         `json:"codes"`
-		ValidGeometries int              `json:"valid_geometries"`
-		CRS             string           `json:"crs"`
-		Matches         []map[string]any `json:"matches"`
-	}
+	var got qgisLayer
 	runQGIS(t, python, "qgis_oapif.py", &got, srv.URL, "facilities-kita", "1000", "source_id", "01010010")
 	if !got.Valid || got.FeatureCount != 2880 || got.Features != 2880 || len(got.Codes) != 2880 ||
 		got.ValidGeometries != 2880 || got.CRS != "EPSG:4326" {
