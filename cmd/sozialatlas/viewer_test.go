@@ -858,3 +858,69 @@ func TestViewerFilterBuilder(t *testing.T) {
 	sameProfile(t, srv.URL, "prognoseraum", "0750", "2022-06-30", res.Profile)
 	noSeriousViolation(t, res.Axe)
 }
+
+// facilityReport is what the viewer's facility layers report.
+type facilityReport struct {
+	Legend []struct {
+		Key    string
+		Count  int
+		Colour string
+	}
+	Bounds []float64
+	Inside map[string]int
+	Center []string
+}
+
+// TestViewerFacilities opens a link with the Kitas over the Prognoseräume
+// at Kita 01010010: the legend counts today's Kitas as the items do, the
+// points drawn inside the map are those the items find in its bounds, the
+// hover text at the centre names the Kita, its carrier and its places, and
+// the nursing homes follow from the keyboard.
+func TestViewerFacilities(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	link := "/#level=prognoseraum&indicator=anteil_65plus&facilities=kita&map=15.00%2F52.5225%2F13.3844"
+	shot := filepath.Join(t.ArtifactDir(), "viewer-facilities.png")
+	out := render(t, node, srv.URL+link, shot, "axe", `space:#facility-types input[value="pflege"]`)
+	var res struct {
+		Result struct {
+			State      map[string]string
+			Facilities facilityReport
+		}
+		Final struct {
+			State      map[string]string
+			Facilities facilityReport
+		}
+		Axe []axeViolation
+	}
+	renderOutput(t, out, &res)
+	fr := res.Result.Facilities
+	var all struct{ NumberMatched int }
+	getJSON(t, srv.URL+"/collections/facilities-kita/items?limit=1", &all)
+	if len(fr.Legend) != 1 || fr.Legend[0].Key != "kita" || fr.Legend[0].Count != all.NumberMatched || all.NumberMatched != 2880 {
+		t.Errorf("facility legend %+v, want the Kitas' %d", fr.Legend, all.NumberMatched)
+	}
+	if len(fr.Bounds) != 4 {
+		t.Fatalf("bounds %v", fr.Bounds)
+	}
+	var inside struct{ NumberMatched int }
+	getJSON(t, fmt.Sprintf("%s/collections/facilities-kita/items?limit=1&bbox=%v,%v,%v,%v", srv.URL,
+		fr.Bounds[0], fr.Bounds[1], fr.Bounds[2], fr.Bounds[3]), &inside)
+	if fr.Inside["facility-kita"] != inside.NumberMatched || inside.NumberMatched != 3 {
+		t.Errorf("Kitas drawn inside the map: %d, items in its bounds %d, want 3", fr.Inside["facility-kita"], inside.NumberMatched)
+	}
+	want := "Kita F.A.I.R.play · Träger: GFJ - gemeinnützige Gesellschaft für Familien- und Jugendhilfe mbH (Sonstiger freier Träger) · 69 Plätze"
+	if len(fr.Center) != 1 || fr.Center[0] != want {
+		t.Errorf("at the centre %q, want %q", fr.Center, want)
+	}
+	if res.Result.State["facilities"] != "kita" || res.Final.State["facilities"] != "kita,pflege" {
+		t.Errorf("facilities in the link: %q, after ticking the nursing homes %q", res.Result.State["facilities"], res.Final.State["facilities"])
+	}
+	var pflege struct{ NumberMatched int }
+	getJSON(t, srv.URL+"/collections/facilities-pflege/items?limit=1", &pflege)
+	if l := res.Final.Facilities.Legend; len(l) != 2 || l[1].Key != "pflege" || l[1].Count != pflege.NumberMatched || pflege.NumberMatched != 274 ||
+		l[0].Colour == l[1].Colour {
+		t.Errorf("legend after ticking the nursing homes %+v, want theirs %d in a colour of their own", l, pflege.NumberMatched)
+	}
+	noSeriousViolation(t, res.Axe)
+}

@@ -20,7 +20,9 @@
 // with Tab and waits likewise. With "click:SELECTOR" it clicks the element
 // and waits for nothing. With "open:SELECTOR" it focuses the element,
 // presses Enter and waits for the page to show a new area profile
-// (window.atlasProfile), printed as "profile".
+// (window.atlasProfile), printed as "profile". With "space:SELECTOR" it
+// focuses the element, presses Space (ticking a checkbox) and waits for a
+// new window.result.
 // The page's last window.result is printed as "final", the aria-label of
 // every element as "ariaLabels".
 // Actions run in the order given, the screenshot after the last.
@@ -102,6 +104,12 @@ try {
         await page.keyboard.press('Enter');
         await page.waitForFunction((old) => window.result !== old, before, { timeout: 60000 });
         pressed = await page.evaluate(() => window.result);
+      } else if (action.startsWith('space:')) {
+        // a checkbox, ticked from the keyboard
+        const before = await page.evaluateHandle(() => window.result);
+        await page.focus(action.slice('space:'.length));
+        await page.keyboard.press('Space');
+        await page.waitForFunction((old) => window.result !== old, before, { timeout: 60000 });
       } else if (action === 'phone') {
         layout = await page.evaluate(() => {
           const box = (id) => { const r = document.getElementById(id).getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; };

@@ -47,6 +47,9 @@ const state = (() => {
     view: p.get('view') || 'values',
     filter: p.get('filter') || '',
     map: p.get('map') || '',
+    // the facility types shown over the map ("kita,pflege"); only in the
+    // link when some are
+    ...(p.get('facilities') ? { facilities: p.get('facilities') } : {}),
   };
 })();
 
@@ -127,6 +130,11 @@ async function loadLevels() {
   const select = $('level');
   for (const c of doc.collections) {
     if (!c.extent || !c.extent.spatial) continue; // no geometry, nothing to map
+    // facility types are point layers over the map, not levels to colour
+    if (c.id.startsWith(facilityPrefix)) {
+      facilityTypes.push({ key: c.id.slice(facilityPrefix.length), id: c.id, title: c.title });
+      continue;
+    }
     select.add(new Option(c.title, c.id));
   }
   if (![...select.options].some((o) => o.value === state.level)) state.level = select.options[0].value;
@@ -379,8 +387,9 @@ function replaceAtlas(m, query, colour, classes) {
     m.addLayer({ id: 'missing', type: 'fill', ...layer, filter: classes.missing.filter, paint: { 'fill-pattern': 'dots' } }, 'land-lines');
   }
   m.addLayer({ id: 'outline', type: 'line', ...layer, paint: { 'line-color': '#ffffff', 'line-width': 0.4 } }, 'land-lines');
+  // under the facilities' points, which stay on top whatever the level
   m.addLayer({ id: 'highlight', type: 'line', ...layer, filter: ['in', ['get', 'code'], ['literal', highlighted]],
-    paint: { 'line-color': '#e63946', 'line-width': 2.5 } });
+    paint: { 'line-color': '#e63946', 'line-width': 2.5 } }, facilityTypes.map((f) => facilityLayer(f.key)).find((id) => m.getLayer(id)));
 }
 
 // The filter: the areas of the level matching a CQL2 expression on the
@@ -529,13 +538,14 @@ function report(classes, second) {
     ...under(map),
     side: second ? { classes: second.classes, ...under(map2) } : undefined,
     filter: filterReport(),
+    facilities: facilityReport(),
   };
 }
 
 const tooltip = $('tooltip');
 map.on('mousemove', 'choropleth', (e) => {
   const f = e.features[0];
-  if (!f || !current) return;
+  if (!f || !current || facilityAt(e.point)) return;
   const key = current.indicator.key;
   const p = f.properties;
   let value;
@@ -935,6 +945,145 @@ $('export-png').addEventListener('click', () => {
   try { exportPNG(); } catch (err) { console.error(err.message); }
 });
 
+// ---- Facilities: the point layers of /collections' facilities-{type},
+// drawn over any level's choropleth from their vector tiles.
+const facilityPrefix = 'facilities-';
+const facilityTypes = []; // { key, id, title, colour, count } in /collections' order
+// Okabe and Ito's qualitative palette, told apart under the common colour
+// vision deficiencies; each circle has a dark ring to stand out from the
+// choropleth's fills, and the legend and hover name the type.
+const facilityPalette = ['#E69F00', '#56B4E9', '#009E73', '#CC79A7', '#0072B2', '#D55E00', '#F0E442'];
+const facilityLayer = (key) => `facility-${key}`;
+const shownFacilities = () => (state.facilities || '').split(',').filter((k) => facilityTypes.some((f) => f.key === k));
+
+// fillFacilityTypes offers a checkbox per type; the link's types are
+// ticked.
+function fillFacilityTypes() {
+  const shown = shownFacilities();
+  $('facility-types').replaceChildren(...facilityTypes.map((f, i) => {
+    f.colour = facilityPalette[i % facilityPalette.length];
+    const label = document.createElement('label');
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.value = f.key;
+    box.checked = shown.includes(f.key);
+    box.addEventListener('change', () => toggleFacilities().catch((err) => console.error(err.message)));
+    const dot = document.createElement('span');
+    dot.className = 'dot';
+    dot.setAttribute('aria-hidden', 'true');
+    dot.style.backgroundColor = f.colour; // CSSOM: the CSP forbids style attributes
+    label.append(box, dot, f.title);
+    return label;
+  }));
+}
+
+async function toggleFacilities() {
+  const keys = [...$('facility-types').querySelectorAll('input:checked')].map((b) => b.value);
+  if (keys.length > 0) state.facilities = keys.join(','); else delete state.facilities;
+  writeState();
+  await showFacilities();
+  await idle(map);
+  if (window.result) window.result = { ...window.result, state: { ...state }, facilities: facilityReport() };
+}
+
+// showFacilities puts the shown types' points on the map, above the areas
+// and the Länder lines, and lists them with the number valid today.
+async function showFacilities() {
+  const shown = shownFacilities();
+  for (const f of facilityTypes) {
+    const id = facilityLayer(f.key);
+    if (!shown.includes(f.key)) {
+      if (map.getLayer(id)) map.removeLayer(id);
+      if (map.getSource(id)) map.removeSource(id);
+      continue;
+    }
+    if (map.getLayer(id)) continue;
+    map.addSource(id, { type: 'vector', url: `/tiles/${f.id}.json` });
+    map.addLayer({ id, type: 'circle', source: id, 'source-layer': f.id, paint: {
+      'circle-color': f.colour,
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 2.5, 12, 4.5, 15, 7],
+      'circle-stroke-color': '#1a1a1a', 'circle-stroke-width': 1 } });
+    map.on('mousemove', id, facilityHover);
+    map.on('mouseleave', id, () => { tooltip.hidden = true; map.getCanvas().style.cursor = ''; });
+  }
+  // today's number of each shown type, as its items count them
+  await Promise.all(facilityTypes.filter((f) => shown.includes(f.key) && f.count === undefined).map(async (f) => {
+    f.count = (await getJSON(`/collections/${f.id}/items?limit=1`)).numberMatched;
+  }));
+  const rows = facilityTypes.filter((f) => shown.includes(f.key)).map((f) => {
+    const tr = document.createElement('tr');
+    const dot = document.createElement('span');
+    dot.className = 'dot';
+    dot.style.backgroundColor = f.colour;
+    const cells = [dot, f.title, number(f.count, 0)].map((c) => {
+      const td = document.createElement('td');
+      td.append(c);
+      return td;
+    });
+    cells[2].className = 'count';
+    tr.append(...cells);
+    return tr;
+  });
+  $('facility-legend').querySelector('tbody').replaceChildren(...rows);
+  $('facility-legend').hidden = rows.length === 0;
+}
+
+// facilityText is what the hover says of a facility: name, carrier and
+// capacity ("69 Plätze").
+function facilityText(p) {
+  const parts = [p.name];
+  if (p.carrier || p.carrier_type) {
+    parts.push('Träger: ' + [p.carrier, p.carrier_type && `(${p.carrier_type})`].filter(Boolean).join(' '));
+  }
+  if (p.capacity !== undefined) {
+    parts.push(`${number(p.capacity, Number.isInteger(p.capacity) ? 0 : 1)} ${p.capacity_unit || ''}`.trim());
+  }
+  return parts.join(' · ');
+}
+
+const facilityLayersShown = () => facilityTypes.map((f) => facilityLayer(f.key)).filter((id) => map.getLayer(id));
+const facilityAt = (point) => {
+  const layers = facilityLayersShown();
+  return layers.length > 0 && map.queryRenderedFeatures(point, { layers }).length > 0;
+};
+
+function facilityHover(e) {
+  const f = e.features[0];
+  if (!f) return;
+  tooltip.textContent = facilityText(f.properties);
+  tooltip.style.left = `${e.originalEvent.clientX + 12}px`;
+  tooltip.style.top = `${e.originalEvent.clientY + 12}px`;
+  tooltip.hidden = false;
+  map.getCanvas().style.cursor = 'pointer';
+}
+
+// facilityReport tells tests what the facility layers show: the legend's
+// counts, the points drawn inside the map's bounds by type (each once,
+// though tiles repeat points in their buffers), and the hover text of the
+// points at the centre.
+function facilityReport() {
+  const b = map.getBounds();
+  const inside = {};
+  for (const id of facilityLayersShown()) {
+    const ids = new Set();
+    for (const f of map.queryRenderedFeatures({ layers: [id] })) {
+      const [x, y] = f.geometry.coordinates;
+      if (x >= b.getWest() && x <= b.getEast() && y >= b.getSouth() && y <= b.getNorth()) ids.add(f.id);
+    }
+    inside[id] = ids.size;
+  }
+  const c = map.project(map.getCenter());
+  const layers = facilityLayersShown();
+  return {
+    legend: facilityTypes.filter((f) => map.getLayer(facilityLayer(f.key))).map((f) => ({ key: f.key, count: f.count, colour: f.colour })),
+    bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+    inside,
+    center: layers.length === 0 ? [] : map.queryRenderedFeatures([[c.x - 2, c.y - 2], [c.x + 2, c.y + 2]], { layers })
+      .map((f) => facilityText(f.properties)),
+  };
+}
+// ---- end of the facilities
+
 async function start() {
   prefetch(`/collections/${state.level}/queryables`);
   prefetch(`/indicators/${state.indicator}`);
@@ -945,7 +1094,9 @@ async function start() {
   $('k').value = state.k;
   $('view').value = state.view;
   $('filter').value = state.filter;
+  fillFacilityTypes();
   await mapLoaded;
+  await showFacilities();
   if (state.filter) await applyFilter();
   await show();
 }
