@@ -73,6 +73,9 @@ func TestFacilityTiles(t *testing.T) {
 		"/tiles/facilities-kita/14/8801/5373.mvt?indicators=einwohner": 400,
 		"/tiles/facilities-keine/14/8801/5373.mvt":                     404,
 		"/tiles/facilities-kita.json?period=2022-12-31":                400,
+		// the same tiles through OGC API – Tiles, row before column
+		"/collections/facilities-kita/tiles/WebMercatorQuad/14/5373/8801": 200,
+		"/collections/facilities-kita/tiles/WebMercatorQuad":              200,
 	} {
 		if status, body, _ := call(t, http.MethodGet, srv.URL+path, "", "", nil); status != wantStatus {
 			t.Errorf("GET %s: %d, want %d: %.200s", path, status, wantStatus, body)
