@@ -869,6 +869,7 @@ type facilityReport struct {
 	Bounds []float64
 	Inside map[string]int
 	Center []string
+	Near   string
 }
 
 // TestViewerFacilities opens a link with the Kitas over the Prognoseräume
@@ -881,7 +882,7 @@ func TestViewerFacilities(t *testing.T) {
 	srv, _ := demoServer(t)
 	link := "/#level=prognoseraum&indicator=anteil_65plus&facilities=kita&map=15.00%2F52.5225%2F13.3844"
 	shot := filepath.Join(t.ArtifactDir(), "viewer-facilities.png")
-	out := render(t, node, srv.URL+link, shot, "axe", `space:#facility-types input[value="pflege"]`)
+	out := render(t, node, srv.URL+link, shot, "axe", `space:#facility-types input[value="pflege"]`, "export")
 	var res struct {
 		Result struct {
 			State      map[string]string
@@ -890,6 +891,12 @@ func TestViewerFacilities(t *testing.T) {
 		Final struct {
 			State      map[string]string
 			Facilities facilityReport
+		}
+		Exported struct {
+			FacilitySwatches []struct {
+				X, Y   float64
+				Colour string
+			}
 		}
 		Axe []axeViolation
 	}
@@ -913,6 +920,10 @@ func TestViewerFacilities(t *testing.T) {
 	if len(fr.Center) != 1 || fr.Center[0] != want {
 		t.Errorf("at the centre %q, want %q", fr.Center, want)
 	}
+	// what keyboard users, who move the map with the arrow keys, are told
+	if fr.Near != "In der Kartenmitte: "+want {
+		t.Errorf("status line %q, want the Kita at the centre", fr.Near)
+	}
 	if res.Result.State["facilities"] != "kita" || res.Final.State["facilities"] != "kita,pflege" {
 		t.Errorf("facilities in the link: %q, after ticking the nursing homes %q", res.Result.State["facilities"], res.Final.State["facilities"])
 	}
@@ -921,6 +932,16 @@ func TestViewerFacilities(t *testing.T) {
 	if l := res.Final.Facilities.Legend; len(l) != 2 || l[1].Key != "pflege" || l[1].Count != pflege.NumberMatched || pflege.NumberMatched != 274 ||
 		l[0].Colour == l[1].Colour {
 		t.Errorf("legend after ticking the nursing homes %+v, want theirs %d in a colour of their own", l, pflege.NumberMatched)
+	}
+	// the PNG export's legend has a dot of each shown type's colour
+	exported := strings.TrimSuffix(shot, ".png") + "-export.png"
+	if s := res.Exported.FacilitySwatches; len(s) != 2 {
+		t.Errorf("exported facility legend %+v, want Kitas and nursing homes", s)
+	}
+	for i, s := range res.Exported.FacilitySwatches {
+		if got := pixelAt(t, exported, s.X, s.Y); got != s.Colour || s.Colour != strings.ToLower(res.Final.Facilities.Legend[i].Colour) {
+			t.Errorf("facility dot %d in the PNG: %s, want %s", i+1, got, res.Final.Facilities.Legend[i].Colour)
+		}
 	}
 	noSeriousViolation(t, res.Axe)
 }

@@ -827,7 +827,10 @@ function exportPNG() {
   const mapHeight = map.getContainer().clientHeight;
   const credits = `Geometrie: ${attribution}. Erstellt mit Sozialatlas am ${new Date().toLocaleDateString('de-DE')}.`;
   const lineHeight = 18;
-  const legendHeight = pad + 24 + lineHeight * (legendModel.rows.length + 1) + 8 + lineHeight * 3 * legendModel.notes.length;
+  // the facility types shown over the map get legend rows of their own
+  const facilityRows = facilityTypes.filter((f) => map.getLayer(facilityLayer(f.key)));
+  const legendHeight = pad + 24 + lineHeight * (legendModel.rows.length + 1) + 8 + lineHeight * 3 * legendModel.notes.length +
+    (facilityRows.length > 0 ? lineHeight * (facilityRows.length + 2) : 0);
   const width = widths.reduce((a, b) => a + b, 0) + legendWidth;
   const height = Math.max(caption + mapHeight, legendHeight) + 2 * lineHeight;
   const canvas = document.createElement('canvas');
@@ -886,11 +889,35 @@ function exportPNG() {
   y += 8;
   ctx.fillStyle = '#333333';
   for (const n of legendModel.notes) y = wrapText(ctx, n, left, y, legendWidth - 2 * pad, 16);
+  const facilitySwatches = [];
+  if (facilityRows.length > 0) {
+    y += 8;
+    ctx.fillStyle = '#1a1a1a';
+    ctx.font = font(13, true);
+    ctx.fillText('Einrichtungen', left, y);
+    y += lineHeight;
+    ctx.font = font(12);
+    for (const f of facilityRows) {
+      ctx.beginPath();
+      ctx.arc(left + 13, y + 7, 6, 0, 2 * Math.PI);
+      ctx.fillStyle = f.colour;
+      ctx.fill();
+      ctx.strokeStyle = '#1a1a1a';
+      ctx.stroke();
+      facilitySwatches.push({ x: (left + 13) * dpr, y: (y + 7) * dpr, colour: f.colour.toLowerCase() });
+      ctx.fillStyle = '#1a1a1a';
+      ctx.fillText(f.title, left + 34, y + 1, labelWidth);
+      ctx.textAlign = 'right';
+      ctx.fillText(number(f.count, 0), x + legendWidth - pad, y + 1);
+      ctx.textAlign = 'left';
+      y += lineHeight;
+    }
+  }
   ctx.fillStyle = '#1a1a1a';
   ctx.font = font(11);
   ctx.fillText(credits, 6, height - lineHeight - 4);
   const name = `sozialatlas_${state.level}_${state.indicator}_${state.view}_${state.period}.png`;
-  window.atlasExport = { name, width: canvas.width, height: canvas.height, swatches };
+  window.atlasExport = { name, width: canvas.width, height: canvas.height, swatches, facilitySwatches };
   canvas.toBlob((blob) => {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
@@ -1047,6 +1074,29 @@ const facilityAt = (point) => {
   return layers.length > 0 && map.queryRenderedFeatures(point, { layers }).length > 0;
 };
 
+// Keyboard users move the map with the arrow keys: after each move the
+// facilities at its centre are named in a status line, as the hover names
+// them for the mouse.
+map.on('moveend', () => nameFacilitiesNear());
+
+function nameFacilitiesNear() {
+  const layers = facilityLayersShown();
+  const near = $('facility-near');
+  if (layers.length === 0) {
+    near.textContent = '';
+    return;
+  }
+  const c = map.project(map.getCenter());
+  const seen = new Set();
+  const names = [];
+  for (const f of map.queryRenderedFeatures([[c.x - 8, c.y - 8], [c.x + 8, c.y + 8]], { layers })) {
+    if (seen.has(f.id)) continue; // tiles repeat points in their buffers
+    seen.add(f.id);
+    names.push(facilityText(f.properties));
+  }
+  near.textContent = names.length > 0 ? `In der Kartenmitte: ${names.join('; ')}` : 'Keine Einrichtung in der Kartenmitte.';
+}
+
 function facilityHover(e) {
   const f = e.features[0];
   if (!f) return;
@@ -1062,6 +1112,7 @@ function facilityHover(e) {
 // though tiles repeat points in their buffers), and the hover text of the
 // points at the centre.
 function facilityReport() {
+  nameFacilitiesNear();
   const b = map.getBounds();
   const inside = {};
   for (const id of facilityLayersShown()) {
@@ -1080,6 +1131,7 @@ function facilityReport() {
     inside,
     center: layers.length === 0 ? [] : map.queryRenderedFeatures([[c.x - 2, c.y - 2], [c.x + 2, c.y + 2]], { layers })
       .map((f) => facilityText(f.properties)),
+    near: $('facility-near').textContent,
   };
 }
 // ---- end of the facilities
