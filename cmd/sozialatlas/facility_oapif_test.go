@@ -48,12 +48,30 @@ func TestFacilityCollections(t *testing.T) {
 		Collections []struct {
 			ID    string `json:"id"`
 			Title string `json:"title"`
+			Links []struct{ Href, Rel string }
 		} `json:"collections"`
 	}
 	getJSON(t, srv.URL+"/collections", &cs)
 	titles := map[string]string{}
 	for _, c := range cs.Collections {
 		titles[c.ID] = c.Title
+		if c.ID != "facilities-kita" {
+			continue
+		}
+		// a client finds the points' tiles from the collection, as a level's
+		tilesets := ""
+		for _, l := range c.Links {
+			if l.Rel == "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector" {
+				tilesets = l.Href
+			}
+		}
+		if tilesets != srv.URL+"/collections/facilities-kita/tiles" {
+			t.Errorf("facilities-kita links to its tilesets at %q", tilesets)
+		} else if res, err := http.Get(tilesets); err != nil || res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %v %v", tilesets, err, res)
+		} else {
+			res.Body.Close()
+		}
 	}
 	for id, title := range map[string]string{"facilities-kita": "Kindertagesstätten", "facilities-pflege": "Pflegeheime",
 		"facilities-schule": "Schulen", "facilities-jugend": "Jugendfreizeiteinrichtungen"} {

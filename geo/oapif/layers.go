@@ -130,6 +130,10 @@ func (h *Handler) layerCollectionOf(r *http.Request, l LayerInfo) collection {
 	if l.BBox != nil {
 		c.Extent.Spatial = &spatialExtent{BBox: [][4]float64{*l.BBox}, CRS: supportedCRS[0].URI()}
 	}
+	// the tiles of a layer answer under the same names as a level's
+	if h.cfg.CollectionLinks != nil {
+		c.Links = append(c.Links, h.cfg.CollectionLinks(h.root(r), l.ID)...)
+	}
 	return c
 }
 
