@@ -702,7 +702,7 @@ func TestSyncDemoCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Inserted) != 29 || len(rep.GroupsAdded) != 4 {
+	if len(rep.Inserted) != 46 || len(rep.GroupsAdded) != 4 {
 		t.Errorf("demo sync: %+v", rep)
 	}
 	got, err := s.Catalogue(context.Background())

@@ -205,24 +205,71 @@ const defaultSupplySRID = 25832
 // replacing what earlier applications of them wrote, publishes them and
 // bumps the data version, in one transaction.
 func (s *Store) ApplySupply(ctx context.Context, f *SupplyFile) (SupplyReport, error) {
+	rep, err := s.applySupplyFiles(ctx, []*SupplyFile{f})
+	if err != nil {
+		return rep, fmt.Errorf("apply supply: %w", err)
+	}
+	return rep, nil
+}
+
+// sqlSupplyDefinitions are the definitions applied so far, by the file
+// they came from, in the order they were applied.
+const sqlSupplyDefinitions = `SELECT source, options FROM import_batch WHERE kind = 'supply' ORDER BY id`
+
+// ComputeSupply applies every definition applied before once more, from
+// the copies their batches keep: after a new population table or
+// facility import, the ratios, gaps and catchment measures follow it.
+func (s *Store) ComputeSupply(ctx context.Context) (SupplyReport, error) {
+	rows, err := s.pool.Query(ctx, sqlSupplyDefinitions)
+	if err != nil {
+		return SupplyReport{}, fmt.Errorf("compute supply: %w", err)
+	}
+	var files []*SupplyFile
+	byPath := map[string]*SupplyFile{}
+	var path string
+	var d SupplyDefinition
+	if _, err := pgx.ForEachRow(rows, []any{&path, &d}, func() error {
+		f, ok := byPath[path]
+		if !ok {
+			f = &SupplyFile{Path: path}
+			byPath[path] = f
+			files = append(files, f)
+		}
+		f.Supply = append(f.Supply, d)
+		d = SupplyDefinition{}
+		return nil
+	}); err != nil {
+		return SupplyReport{}, fmt.Errorf("compute supply: %w", err)
+	}
+	rep, err := s.applySupplyFiles(ctx, files)
+	if err != nil {
+		return rep, fmt.Errorf("compute supply: %w", err)
+	}
+	return rep, nil
+}
+
+// applySupplyFiles applies the files in one transaction.
+func (s *Store) applySupplyFiles(ctx context.Context, files []*SupplyFile) (SupplyReport, error) {
 	rep := SupplyReport{Runs: []SupplyRun{}}
 	tx, err := geo.BeginWrite(ctx, s.pool)
 	if err != nil {
-		return rep, fmt.Errorf("apply supply %s: %w", f.Path, err)
+		return rep, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
-	for i := range f.Supply {
-		run, err := s.applySupply(ctx, tx, f.Path, &f.Supply[i])
-		if err != nil {
-			return rep, fmt.Errorf("apply supply %s: %s %s: %w", f.Path, f.Supply[i].Type, f.Supply[i].Period, err)
+	for _, f := range files {
+		for i := range f.Supply {
+			run, err := s.applySupply(ctx, tx, f.Path, &f.Supply[i])
+			if err != nil {
+				return rep, fmt.Errorf("%s: %s %s: %w", f.Path, f.Supply[i].Type, f.Supply[i].Period, err)
+			}
+			rep.Runs = append(rep.Runs, run)
 		}
-		rep.Runs = append(rep.Runs, run)
 	}
 	if _, err := tx.Exec(ctx, sqlBumpVersion); err != nil {
-		return rep, fmt.Errorf("apply supply %s: data version: %w", f.Path, err)
+		return rep, fmt.Errorf("data version: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return rep, fmt.Errorf("apply supply %s: commit: %w", f.Path, err)
+		return rep, fmt.Errorf("commit: %w", err)
 	}
 	return rep, nil
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -300,4 +302,58 @@ func TestSupplyProfile(t *testing.T) {
 		return
 	}
 	t.Error("kita_plaetze_je_100_u6 is not in the profile of Prognoseraum 0110")
+}
+
+// TestSupplyCommand recomputes the demo's supply from the definitions its
+// batches keep and checks the report and that the values stay the same;
+// a bad file is refused before any database is touched.
+func TestSupplyCommand(t *testing.T) {
+	ctx := context.Background()
+	pool := demoDB(t)
+	url := pool.Config().ConnString() + " dbname=" + pool.Config().ConnConfig.Database
+	sum := func() (n int, total float64) {
+		err := pool.QueryRow(ctx, `SELECT count(*), sum(value) FROM observation
+			WHERE indicator IN ('kita_plaetze', 'kita_2sfca', 'jugend_luecke')`).Scan(&n, &total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, total
+	}
+	n, total := sum()
+	out, _, err := cli(t, url, "supply", "compute")
+	if err != nil {
+		t.Fatalf("supply compute: %v", err)
+	}
+	for _, want := range []string{"kita    2022-12-31  2880", "2022-06-30", "schule  2023-10-31  902         902"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("supply compute: no %q in\n%s", want, out)
+		}
+	}
+	if n2, total2 := sum(); n2 != n || total2 != total {
+		t.Errorf("recomputed: %d values summing to %v, before %d and %v", n2, total2, n, total)
+	}
+	var batches int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM import_batch WHERE kind = 'supply'`).Scan(&batches); err != nil || batches != 4 {
+		t.Errorf("%d supply batches, want 4 (%v)", batches, err)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("supply:\n  - type: kita\n    period: 31.12.2022\n    count: x\n    radius: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, url, "supply", "apply", bad); err == nil || !strings.Contains(err.Error(), "field radius not found") {
+		t.Errorf("a misspelt field: %v", err)
+	}
+	if err := os.WriteFile(bad, []byte("supply:\n  - type: kita\n    period: 31.12.2022\n    count: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, url, "supply", "apply", bad); err == nil || !strings.Contains(err.Error(), `period "31.12.2022" is not a date`) {
+		t.Errorf("a German date: %v", err)
+	}
+	if err := os.WriteFile(bad, []byte("supply:\n  - type: kita\n    period: 2022-12-31\n    count: kita_plaetze_je_100_u6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, url, "supply", "apply", bad); err == nil || !strings.Contains(err.Error(), `indicator "kita_plaetze_je_100_u6" is a rate, want a count`) {
+		t.Errorf("a rate as count: %v", err)
+	}
 }
