@@ -712,7 +712,7 @@ func TestSyncDemoCatalogue(t *testing.T) {
 	if !reflect.DeepEqual(got.Indicators, cat.Indicators) || !reflect.DeepEqual(got.Groups, cat.Groups) {
 		t.Errorf("demo catalogue read back differs:\n%+v\n%+v", got.Indicators, got.Groups)
 	}
-	if want := []string{"Demografie", "Kinder/Jugend/Familie", "Arbeit/Armut", "Alter/Pflege", "Fläche/Siedlung"}; !slices.Equal(got.Categories, want) {
+	if want := []string{"Demografie", "Kinder/Jugend/Familie", "Arbeit/Armut", "Alter/Pflege", "Fläche/Siedlung", "Bildung"}; !slices.Equal(got.Categories, want) {
 		t.Errorf("categories %v, want %v", got.Categories, want)
 	}
 }

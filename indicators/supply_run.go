@@ -405,7 +405,7 @@ func (s *Store) applySupply(ctx context.Context, tx pgx.Tx, path string, d *Supp
 			germanDate(day) + "), auf den Stichtag der Einrichtungen übertragen"
 		metas[d.Demand.Key] = m
 		if d.Ratio != "" {
-			m.Note = "Kapazität am " + germanDate(day) + " je " + strconv.FormatFloat(scale, 'f', -1, 64) +
+			m.Note = "Kapazität am " + germanDate(day) + " je " + germanFloat(scale) +
 				" der Bevölkerung vom " + germanDate(demandPeriod)
 			m.Scale = scale
 			metas[d.Ratio] = m
@@ -423,8 +423,8 @@ func (s *Store) applySupply(ctx context.Context, tx pgx.Tx, path string, d *Supp
 		}
 		m := base
 		m.Target, m.Scale = t, scale
-		m.Note = "Plätze, die fehlen, um den Richtwert " + strconv.FormatFloat(t.Value, 'f', -1, 64) +
-			" zu erreichen: max(0, ⌈Richtwert × Bevölkerung ÷ " + strconv.FormatFloat(scale, 'f', -1, 64) +
+		m.Note = "Plätze, die fehlen, um den Richtwert " + germanFloat(t.Value) +
+			" zu erreichen: max(0, ⌈Richtwert × Bevölkerung ÷ " + germanFloat(scale) +
 			"⌉ − Plätze) je Gebiet der Einrichtungen, darüber summiert (Überschüsse gleichen Lücken nicht aus)"
 		metas[t.Gap] = m
 	}
@@ -437,7 +437,7 @@ func (s *Store) applySupply(ctx context.Context, tx pgx.Tx, path string, d *Supp
 		cm.SupplyType, cm.SupplyPeriod = d.Type, d.Period
 		m := base
 		m.Catchment, m.Scale, m.SRID = &cm, c.Scale, c.srid()
-		m.Note = "Kapazität je " + strconv.FormatFloat(c.Scale, 'f', -1, 64) +
+		m.Note = "Kapazität je " + germanFloat(c.Scale) +
 			" der Nachfrage in Reichweite (2SFCA), Nachfragepunkte: Labelpunkte der Ebene " + c.Level
 		metas[c.Key] = m
 		if d.Nearest != "" {
@@ -607,6 +607,10 @@ func writeSupplyCatchment(ctx context.Context, tx pgx.Tx, d *SupplyDefinition, b
 	}
 	return params.Meta(), nil
 }
+
+// germanFloat writes a figure of a definition the German way (11,4;
+// 1.000).
+func germanFloat(v float64) string { return germanNumber(strconv.FormatFloat(v, 'f', -1, 64)) }
 
 // germanDate writes a day as German tables do (31.12.2022).
 func germanDate(t time.Time) string { return t.Format("02.01.2006") }

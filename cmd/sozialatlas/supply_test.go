@@ -304,6 +304,35 @@ func TestSupplyProfile(t *testing.T) {
 	t.Error("kita_plaetze_je_100_u6 is not in the profile of Prognoseraum 0110")
 }
 
+// TestSupplyMetadataHTTP checks that /indicators/{key} says how a supply
+// indicator was made.
+func TestSupplyMetadataHTTP(t *testing.T) {
+	srv, _ := demoServer(t)
+	var doc struct {
+		Derivations []struct {
+			Period string                `json:"period"`
+			Meta   indicators.SupplyMeta `json:"meta"`
+		} `json:"derivations"`
+	}
+	getJSON(t, srv.URL+"/indicators/kita_2sfca", &doc)
+	if len(doc.Derivations) != 1 || doc.Derivations[0].Period != "2022-12-31" {
+		t.Fatalf("derivations %+v", doc.Derivations)
+	}
+	if c := doc.Derivations[0].Meta.Catchment; c == nil || c.Method != "2sfca" || c.RadiusM != 4000 || c.DemandPeriod != "2022-06-30" {
+		t.Errorf("catchment metadata %+v", c)
+	}
+	doc.Derivations = nil
+	getJSON(t, srv.URL+"/indicators/jugend_luecke", &doc)
+	if len(doc.Derivations) != 1 || doc.Derivations[0].Meta.Target == nil || doc.Derivations[0].Meta.Target.Value != 11.4 {
+		t.Errorf("gap metadata %+v", doc.Derivations)
+	}
+	doc.Derivations = nil
+	getJSON(t, srv.URL+"/indicators/einwohner", &doc)
+	if len(doc.Derivations) != 0 {
+		t.Errorf("an imported indicator has derivations %+v", doc.Derivations)
+	}
+}
+
 // TestSupplyCommand recomputes the demo's supply from the definitions its
 // batches keep and checks the report and that the values stay the same;
 // a bad file is refused before any database is touched.
