@@ -324,6 +324,12 @@ func TestDemoCatalogue(t *testing.T) {
 		"value:mss_s1", "value:mss_s3", "value:mss_s4", "value:mss_d1", "value:mss_d3", "value:mss_d4",
 		"rate:anteil_65plus", "rate:altenquotient",
 		"count:flaeche_km2", "rate:dichte",
+		"count:kita_einrichtungen", "count:kita_plaetze", "count:kita_nachfrage_u6", "rate:kita_plaetze_je_100_u6",
+		"count:kita_luecke", "value:kita_2sfca", "value:kita_entfernung",
+		"count:pflege_einrichtungen", "count:pflege_plaetze", "count:pflege_nachfrage_65plus",
+		"rate:pflege_plaetze_je_1000_65plus", "count:schule_einrichtungen",
+		"count:jugend_einrichtungen", "count:jugend_plaetze", "count:jugend_nachfrage_6_27",
+		"rate:jugend_plaetze_je_100_6_27", "count:jugend_luecke",
 	}
 	if !slices.Equal(keys, wantKeys) {
 		t.Errorf("indicators\n%v\nwant\n%v", keys, wantKeys)
@@ -344,6 +350,10 @@ func TestDemoCatalogue(t *testing.T) {
 		"anteil_65plus":     "ew_65plus/einwohner*100",
 		"altenquotient":     "ew_65plus/ew_18_64*100",
 		"dichte":            "einwohner/flaeche_km2*1",
+		// supply ratios over the population carried to the facilities' day
+		"kita_plaetze_je_100_u6":        "kita_plaetze/kita_nachfrage_u6*100",
+		"pflege_plaetze_je_1000_65plus": "pflege_plaetze/pflege_nachfrage_65plus*1000",
+		"jugend_plaetze_je_100_6_27":    "jugend_plaetze/jugend_nachfrage_6_27*100",
 	}
 	if !reflect.DeepEqual(rates, wantRates) {
 		t.Errorf("rates %v, want %v", rates, wantRates)
@@ -702,7 +712,7 @@ func TestSyncDemoCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Inserted) != 29 || len(rep.GroupsAdded) != 4 {
+	if len(rep.Inserted) != 46 || len(rep.GroupsAdded) != 4 {
 		t.Errorf("demo sync: %+v", rep)
 	}
 	got, err := s.Catalogue(context.Background())
@@ -712,7 +722,7 @@ func TestSyncDemoCatalogue(t *testing.T) {
 	if !reflect.DeepEqual(got.Indicators, cat.Indicators) || !reflect.DeepEqual(got.Groups, cat.Groups) {
 		t.Errorf("demo catalogue read back differs:\n%+v\n%+v", got.Indicators, got.Groups)
 	}
-	if want := []string{"Demografie", "Kinder/Jugend/Familie", "Arbeit/Armut", "Alter/Pflege", "Fläche/Siedlung"}; !slices.Equal(got.Categories, want) {
+	if want := []string{"Demografie", "Kinder/Jugend/Familie", "Arbeit/Armut", "Alter/Pflege", "Fläche/Siedlung", "Bildung"}; !slices.Equal(got.Categories, want) {
 		t.Errorf("categories %v, want %v", got.Categories, want)
 	}
 }

@@ -1,6 +1,7 @@
 package indicators
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -77,8 +78,19 @@ type indicatorDetailDoc struct {
 	// Periods with published cells on any level, oldest first.
 	Periods []string   `json:"periods"`
 	Levels  []levelDoc `json:"levels"`
-	Links   []metaLink `json:"links"`
+	// Derivations say, per period, how a derived indicator was made (a
+	// supply definition: facility type and day, population and its day,
+	// method and parameters of a catchment measure, target and source).
+	Derivations []derivationDoc `json:"derivations,omitempty"`
+	Links       []metaLink      `json:"links"`
 }
+
+type derivationDoc struct {
+	Period string          `json:"period"`
+	Meta   json.RawMessage `json:"meta"`
+}
+
+const sqlDerivations = `SELECT period, meta FROM supply_result WHERE indicator = $1 ORDER BY period`
 
 type levelDoc struct {
 	Level   string           `json:"level"`
@@ -199,6 +211,20 @@ func (h *metaHandler) indicator(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slices.Sort(doc.Periods)
+	rows, err = h.store.pool.Query(ctx, sqlDerivations, key)
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("indicator %q: derivations: %w", key, err))
+		return
+	}
+	var meta []byte
+	_, err = pgx.ForEachRow(rows, []any{&period, &meta}, func() error {
+		doc.Derivations = append(doc.Derivations, derivationDoc{Period: period.Format(time.DateOnly), Meta: meta})
+		return nil
+	})
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("indicator %q: derivations: %w", key, err))
+		return
+	}
 	web.WriteJSON(w, r, h.log, http.StatusOK, metaMediaJSON, doc)
 }
 

@@ -78,7 +78,7 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("catalogue load: %v\n%s", err, out)
 	}
 	out, _, err = cli(t, url, "catalogue", "load", catalogue)
-	if err != nil || !strings.Contains(out, "catalogue unchanged (29 indicators)") {
+	if err != nil || !strings.Contains(out, "catalogue unchanged (46 indicators)") {
 		t.Errorf("catalogue load again: %v\n%s", err, out)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")

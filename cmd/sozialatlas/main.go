@@ -14,6 +14,7 @@
 //	sozialatlas import list | revert ID    list or undo imports
 //	sozialatlas catalogue load FILE        load the indicator catalogue
 //	sozialatlas index apply FILE | list | compute  composite indices (MSS)
+//	sozialatlas supply apply FILE | compute       facility supply indicators
 //	sozialatlas export [flags]             raw values of an indicator as CSV
 //	sozialatlas levels   [add NAME ...]    list or add levels
 //	sozialatlas token create|list|revoke   API tokens
@@ -81,6 +82,8 @@ commands:
   catalogue load  load an indicator catalogue (YAML) and republish
   index apply     apply composite index definitions (YAML), versioned, and compute them
   index list      list the index definitions in force; 'index compute' recomputes them
+  supply apply    write facility counts, places, ratios, gaps and catchment measures (YAML)
+  supply compute  apply the supply definitions applied before once more (after new data)
   levels          list levels; 'levels add NAME --title T --rank N' adds one
   token create    create an API token (--name, --role viewer|editor|admin); 'token list', 'token revoke ID|NAME'
   audit           list the audit log: every import, revert and token change, by whom
@@ -114,6 +117,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return catalogueCmd(ctx, rest, stdout, stderr)
 	case "index":
 		return indexCmd(ctx, rest, stdout, stderr)
+	case "supply":
+		return supplyCmd(ctx, rest, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, rest, stdout, stderr)
 	case "tiles":

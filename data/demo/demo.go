@@ -31,6 +31,9 @@ type Manifest struct {
 	Tables []TableStep `json:"tables"`
 	// Indices are files of composite index definitions, applied last.
 	Indices []string `json:"indices"`
+	// Supply are files of supply definitions, applied after the tables
+	// whose population they divide by.
+	Supply []string `json:"supply"`
 }
 
 // TableStep is one indicator table of the demo.
@@ -198,6 +201,24 @@ func Load(ctx context.Context, store *geo.Store, ind *indicators.Store, dir stri
 		log.Info("demo indicators imported", "table", step.Table, "observations", rep.Observations,
 			"created_areas", len(rep.CreatedAreas), "without_data", rep.WithoutData,
 			"seconds", fmt.Sprintf("%.2f", rep.Seconds))
+	}
+	for _, file := range m.Supply {
+		f, err := indicators.ReadSupplyFile(filepath.Join(dir, file))
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		current, err := ind.SupplyCurrent(ctx, f)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if current {
+			continue
+		}
+		rep, err := ind.ApplySupply(ctx, f)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		log.Info("demo supply applied", "file", file, "definitions", len(rep.Runs))
 	}
 	for _, file := range m.Indices {
 		f, err := indicators.ReadIndexFile(filepath.Join(dir, file))

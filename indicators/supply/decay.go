@@ -29,8 +29,8 @@ const (
 // Zone is one ring of a stepped decay: pairs whose distance is above the
 // previous zone's Upper and at most this Upper (metres) weigh Weight.
 type Zone struct {
-	Upper  float64 `json:"upper_m"`
-	Weight float64 `json:"weight"`
+	Upper  float64 `json:"upper_m" yaml:"upper_m"`
+	Weight float64 `json:"weight" yaml:"weight"`
 }
 
 // Decay is the distance decay of a computation. The zero value is Binary.
