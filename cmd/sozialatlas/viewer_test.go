@@ -153,6 +153,7 @@ func TestViewerProfile(t *testing.T) {
 type viewerProfile struct {
 	Code, Level, Period string
 	Values              map[string]*float64
+	Parent              map[string]*float64
 	// Series are the charts' points, [period, value or null]; Gaps name the
 	// mark of each point without a value.
 	Series  map[string][][]any
@@ -944,4 +945,50 @@ func TestViewerFacilities(t *testing.T) {
 		}
 	}
 	noSeriousViolation(t, res.Axe)
+}
+
+// TestViewerSupply maps Berlin's Kita places per 100 children under 6 over
+// the Prognoseräume with the Kitas on top, and clicks the area at the
+// centre: its profile must show its supply ratio, the places missing to
+// the target and its Bezirk's ratio beside it, as the profile API gives
+// them.
+func TestViewerSupply(t *testing.T) {
+	node := browser(t)
+	srv, _ := demoServer(t)
+	shot := filepath.Join(t.ArtifactDir(), "viewer-supply.png")
+	out := render(t, node, srv.URL+"/#level=prognoseraum&indicator=kita_plaetze_je_100_u6&facilities=kita&map=12/52.5225/13.3844", shot, "click-center")
+	var res struct {
+		Result struct {
+			State   map[string]string
+			Classes []legendClass
+		}
+		Profile viewerProfile
+	}
+	renderOutput(t, out, &res)
+	if st := res.Result.State; st["indicator"] != "kita_plaetze_je_100_u6" || st["period"] != "2022-12-31" || len(res.Result.Classes) != 5 {
+		t.Errorf("state %v with %d classes, want the Kita ratio of 2022-12-31 in 5", st, len(res.Result.Classes))
+	}
+	p := res.Profile
+	api := sameProfile(t, srv.URL, "prognoseraum", p.Code, "2022-12-31", p)
+	var parent struct {
+		Indicators []struct {
+			Key        string
+			Comparison map[string]struct{ Value *float64 }
+		}
+	}
+	getJSON(t, srv.URL+"/areas/prognoseraum/"+p.Code+"/profile?period=2022-12-31", &parent)
+	for _, key := range []string{"kita_plaetze_je_100_u6", "kita_luecke", "kita_2sfca"} {
+		if p.Values[key] == nil {
+			t.Errorf("%s: no value in the profile of %s", key, p.Code)
+		}
+	}
+	for _, e := range parent.Indicators {
+		want := e.Comparison["parent"].Value
+		if got := p.Parent[e.Key]; (got == nil) != (want == nil) || (got != nil && *got != *want) {
+			t.Errorf("%s of the parent: page %v, API %v", e.Key, got, want)
+		}
+	}
+	if m := p.Parent["kita_plaetze_je_100_u6"]; len(api.Indicators) == 0 || m == nil || *m != 93.0 {
+		t.Errorf("Mitte's Kita places per 100 children under 6 beside %s: %v, want 93.0", p.Code, m)
+	}
 }

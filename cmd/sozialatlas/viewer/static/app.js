@@ -752,6 +752,8 @@ async function showProfile(code, level = state.level) {
     level: doc.area.level,
     period: doc.period,
     values: Object.fromEntries(doc.indicators.map((e) => [e.key, e.value])),
+    // the parent's values the table shows beside the area's
+    parent: Object.fromEntries(doc.indicators.map((e) => [e.key, e.comparison.parent ? e.comparison.parent.value : null])),
     series,
     gaps,
     indices: indices.map(({ key, period, value, label }) => ({ key, period, value, label })),
