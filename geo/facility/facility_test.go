@@ -2,7 +2,9 @@ package facility_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -262,5 +264,57 @@ func TestRevertReopens(t *testing.T) {
 	}
 	if _, err := s.Revert(ctx, second.Batch); err == nil || !strings.Contains(err.Error(), "already reverted") {
 		t.Errorf("second revert: %v", err)
+	}
+}
+
+// TestImportGeoPackage reads the nursing homes from a GeoPackage that
+// GDAL made of the demo's GeoJSON (EPSG:25833 kept): the same 274 with the
+// same places as the GeoJSON import.
+func TestImportGeoPackage(t *testing.T) {
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ogr2ogr is not installed; make test installs it")
+		}
+		t.Skip("ogr2ogr is not installed")
+	}
+	gpkg := filepath.Join(t.TempDir(), "pflege.gpkg")
+	src := filepath.Join(demoDir(), "facilities", "pflegeeinrichtungen-2023-07.geojson")
+	if out, err := exec.Command(ogr2ogr, "-f", "GPKG", gpkg, src).CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, out)
+	}
+	pool := berlinDB(t)
+	rep, err := facility.NewStore(pool).Import(context.Background(), facility.Import{Path: gpkg, Type: "pflege",
+		Mapping: builtin(t, "berlin-pflege"), ValidFrom: day("2023-07-01")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Read != 274 || rep.Imported != 274 || rep.SRID != 25833 {
+		t.Errorf("report = %+v, want 274 read and imported from EPSG:25833", rep)
+	}
+	var places, inArea int
+	if err := pool.QueryRow(context.Background(), `SELECT sum(capacity)::int, count(area_id)::int FROM facility WHERE type = 'pflege'`).
+		Scan(&places, &inArea); err != nil {
+		t.Fatal(err)
+	}
+	// the places of the GeoJSON itself
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Features []struct {
+			Properties struct{ Platzzahl float64 }
+		}
+	}
+	if err := json.Unmarshal(raw, &fc); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, f := range fc.Features {
+		want += int(f.Properties.Platzzahl)
+	}
+	if places != want || inArea != 274 || want == 0 {
+		t.Errorf("places %d in %d areas, want the file's %d in 274", places, inArea, want)
 	}
 }
