@@ -116,20 +116,31 @@ WHERE o.indicator = ANY($1) AND o.period <= $2 AND b.reverted_at IS NULL
 GROUP BY o.period HAVING count(DISTINCT o.indicator) = cardinality($1::text[])
 ORDER BY o.period DESC LIMIT 1`
 
-	// sqlSupplyDemand carries the demand indicators' observations of one
-	// period, summed per area, to the facility period: the same areas at
-	// the same levels, so that publish builds the same sums from them. An
-	// area where a component is absent or has no value gets none.
+	// sqlSupplyDemand carries the demand indicators' cells of one period,
+	// summed per area, to the facility period, at the levels the
+	// facilities are counted in (as sqlSupplyCounts writes them): publish
+	// sums both upward alike. The cells' own values are carried, not their
+	// published form, so disclosure control judges the carried counts
+	// afresh as it judged the originals. Finer levels get nothing: a
+	// Planungsraum would otherwise gain a period holding the demand alone,
+	// and its profile would open on it. An area where a component has no
+	// value gets none.
 	sqlSupplyDemand = `
+WITH lv AS (
+    SELECT DISTINCT fa.level
+    FROM facility f JOIN area fa ON fa.id = f.area_id
+    WHERE f.type = $6 AND (f.valid_from IS NULL OR f.valid_from <= $2)
+      AND (f.valid_to IS NULL OR f.valid_to >= $2)
+)
 INSERT INTO observation (indicator, area_id, period, value, status, batch_id)
-SELECT $1, o.area_id, $2,
-       CASE WHEN count(o.value) = cardinality($4::text[]) THEN sum(o.value) END,
-       CASE WHEN count(o.value) = cardinality($4::text[]) THEN 'derived'
-            WHEN bool_or(o.status = 'suppressed') THEN 'suppressed' ELSE 'missing' END,
+SELECT $1, a.id, $2,
+       CASE WHEN count(c.value) = cardinality($4::text[]) THEN sum(c.value) END,
+       CASE WHEN count(c.value) = cardinality($4::text[]) THEN 'derived' ELSE 'missing' END,
        $5
-FROM observation o JOIN import_batch b ON b.id = o.batch_id
-WHERE o.indicator = ANY($4) AND o.period = $3 AND b.reverted_at IS NULL
-GROUP BY o.area_id`
+FROM area a JOIN lv ON lv.level = a.level
+LEFT JOIN published_cell c ON c.area_id = a.id AND c.indicator = ANY($4) AND c.period = $3
+WHERE (a.valid_from IS NULL OR a.valid_from <= $2) AND (a.valid_to IS NULL OR a.valid_to >= $2)
+GROUP BY a.id`
 
 	// sqlSupplyGapInput pairs each own capacity observation of the batch
 	// with the published demand of its area (NULL when withheld).
@@ -396,7 +407,7 @@ func (s *Store) applySupply(ctx context.Context, tx pgx.Tx, path string, d *Supp
 			return run, fmt.Errorf("demand period: %w", err)
 		}
 		run.DemandPeriod = demandPeriod.Format(time.DateOnly)
-		if _, err := tx.Exec(ctx, sqlSupplyDemand, d.Demand.Key, day, demandPeriod, d.Demand.Indicators, run.Batch); err != nil {
+		if _, err := tx.Exec(ctx, sqlSupplyDemand, d.Demand.Key, day, demandPeriod, d.Demand.Indicators, run.Batch, d.Type); err != nil {
 			return run, fmt.Errorf("demand %s: %w", d.Demand.Key, err)
 		}
 		base.Demand, base.DemandPeriod = d.Demand.Indicators, run.DemandPeriod
