@@ -281,10 +281,15 @@ func TestViewerSharedLink(t *testing.T) {
 			State   map[string]string
 			Classes []struct{ Label string }
 		}
-		Axe        []axeViolation
-		AriaLabels []string
+		Axe         []axeViolation
+		AriaLabels  []string
+		HiddenShown []string
 	}
 	renderOutput(t, out, &res)
+	// nothing marked hidden shows (a label without its control, say)
+	if len(res.HiddenShown) > 0 {
+		t.Errorf("elements marked hidden but shown: %q", res.HiddenShown)
+	}
 	// the map's own controls speak German too
 	for _, label := range []string{"Vergrößern", "Verkleinern", "Karte: mit den Pfeiltasten verschieben, mit + und − vergrößern und verkleinern"} {
 		if !slices.Contains(res.AriaLabels, label) {

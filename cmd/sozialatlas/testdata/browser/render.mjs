@@ -24,7 +24,8 @@
 // focuses the element, presses Space (ticking a checkbox) and waits for a
 // new window.result.
 // The page's last window.result is printed as "final", the aria-label of
-// every element as "ariaLabels".
+// every element as "ariaLabels", and the elements marked hidden that a
+// style shows nonetheless as "hiddenShown".
 // Actions run in the order given, the screenshot after the last.
 // Usage: node render.mjs URL SCREENSHOT.png ACTION...
 import { readFileSync } from 'node:fs';
@@ -127,7 +128,10 @@ try {
     const final = await page.evaluate(() => window.result);
     // the text alternatives a screen reader announces
     const ariaLabels = await page.evaluate(() => [...document.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label')));
-    console.log(JSON.stringify({ result, final, profile, axe, pressed, exported, layout, ariaLabels, errors }));
+    // elements marked hidden that a style rule shows all the same
+    const hiddenShown = await page.evaluate(() => [...document.querySelectorAll('[hidden]')]
+      .filter((e) => getComputedStyle(e).display !== 'none').map((e) => e.id || e.tagName));
+    console.log(JSON.stringify({ result, final, profile, axe, pressed, exported, layout, ariaLabels, hiddenShown, errors }));
   }
 } finally {
   await browser.close();
