@@ -3,7 +3,6 @@ package indicators
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -68,9 +67,6 @@ func (r RevertReport) String() string {
 	return s
 }
 
-const sqlLockBatch = `
-SELECT kind, source, reverted_at FROM import_batch WHERE id = $1 FOR UPDATE`
-
 const sqlBatchScope = `
 SELECT coalesce(array_agg(DISTINCT indicator), '{}'), coalesce(array_agg(DISTINCT period), '{}')
 FROM observation_extent WHERE batch_id = $1`
@@ -90,8 +86,6 @@ DELETE FROM observation WHERE batch_id = $1`
 
 const sqlDeleteBatchAreas = `DELETE FROM area WHERE batch_id = $1`
 
-const sqlMarkReverted = `UPDATE import_batch SET reverted_at = now() WHERE id = $1`
-
 // RevertBatch undoes an indicator import: its observations and the areas it
 // created are deleted, the batch is marked reverted, and the cells are
 // published again, all in one transaction. Area imports cannot be reverted.
@@ -103,19 +97,8 @@ func (s *Store) RevertBatch(ctx context.Context, id int64) (RevertReport, error)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
 
-	var kind string
-	var reverted *time.Time
-	switch err := tx.QueryRow(ctx, sqlLockBatch, id).Scan(&kind, &rep.Source, &reverted); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return rep, fmt.Errorf("revert batch %d: no such import (see 'sozialatlas import list'): %w", id, geo.ErrNotFound)
-	case err != nil:
-		return rep, fmt.Errorf("revert batch %d: %w", id, err)
-	}
-	if kind != "indicators" {
-		return rep, fmt.Errorf("revert batch %d: it is an import of %s (%s); only indicator imports can be reverted", id, kind, rep.Source)
-	}
-	if reverted != nil {
-		return rep, fmt.Errorf("revert batch %d: already reverted on %s", id, reverted.Format(time.DateTime))
+	if rep.Source, err = geo.LockBatchToRevert(ctx, tx, id, "indicators", "only indicator imports can be reverted"); err != nil {
+		return rep, err
 	}
 
 	var scope PublishScope
@@ -148,8 +131,8 @@ func (s *Store) RevertBatch(ctx context.Context, id int64) (RevertReport, error)
 		return rep, fmt.Errorf("revert batch %d: delete the areas it created: %w", id, err)
 	}
 	rep.Areas = tag.RowsAffected()
-	if _, err := tx.Exec(ctx, sqlMarkReverted, id); err != nil {
-		return rep, fmt.Errorf("revert batch %d: %w", id, err)
+	if err := geo.MarkReverted(ctx, tx, id); err != nil {
+		return rep, err
 	}
 	// Cells of deleted areas went with them; the rest of the scope is
 	// recomputed. Created areas change sums of every indicator, so they

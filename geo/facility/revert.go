@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,16 +23,12 @@ func (r RevertReport) String() string {
 		r.Batch, r.Source, r.Removed, r.Reopened)
 }
 
-const sqlLockBatch = `SELECT kind, source, reverted_at FROM import_batch WHERE id = $1 FOR UPDATE`
-
 const sqlBatchKind = `SELECT kind FROM import_batch WHERE id = $1`
 
 const sqlDeleteBatch = `DELETE FROM facility WHERE batch_id = $1`
 
 // Versions the batch ended are open again, as before it.
 const sqlReopen = `UPDATE facility SET valid_to = NULL, closed_by = NULL WHERE closed_by = $1`
-
-const sqlMarkReverted = `UPDATE import_batch SET reverted_at = now() WHERE id = $1`
 
 // IsFacilityBatch reports whether batch id is a facility import, so that a
 // generic 'import revert' can hand it here.
@@ -59,19 +54,8 @@ func (s *Store) Revert(ctx context.Context, id int64) (RevertReport, error) {
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
 
-	var kind string
-	var reverted *time.Time
-	switch err := tx.QueryRow(ctx, sqlLockBatch, id).Scan(&kind, &rep.Source, &reverted); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return rep, fmt.Errorf("revert batch %d: no such import: %w", id, geo.ErrNotFound)
-	case err != nil:
-		return rep, fmt.Errorf("revert batch %d: %w", id, err)
-	}
-	if kind != "facilities" {
-		return rep, fmt.Errorf("revert batch %d: it is an import of %s (%s), not of facilities", id, kind, rep.Source)
-	}
-	if reverted != nil {
-		return rep, fmt.Errorf("revert batch %d: already reverted on %s", id, reverted.Format(time.DateTime))
+	if rep.Source, err = geo.LockBatchToRevert(ctx, tx, id, "facilities", "this reverts facility imports"); err != nil {
+		return rep, err
 	}
 	tag, err := tx.Exec(ctx, sqlDeleteBatch, id)
 	if err != nil {
@@ -82,8 +66,8 @@ func (s *Store) Revert(ctx context.Context, id int64) (RevertReport, error) {
 		return rep, fmt.Errorf("revert batch %d: reopen versions: %w", id, err)
 	}
 	rep.Reopened = tag.RowsAffected()
-	if _, err := tx.Exec(ctx, sqlMarkReverted, id); err != nil {
-		return rep, fmt.Errorf("revert batch %d: %w", id, err)
+	if err := geo.MarkReverted(ctx, tx, id); err != nil {
+		return rep, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return rep, fmt.Errorf("revert batch %d: commit: %w", id, err)
