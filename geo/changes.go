@@ -120,12 +120,12 @@ func changeRows(ds *source.Dataset) ([]changeRow, error) {
 			return nil, ds.Problem(0, key, "no such column; the file has: "+strings.Join(ds.Fields, ", "))
 		}
 	}
-	var probs problems
+	var probs source.Problems
 	var rows []changeRow
 	for _, f := range ds.Features {
 		r := changeRow{number: f.Number, share: 1}
 		get := func(key string) string { return strings.TrimSpace(f.Attrs[col[key]]) }
-		bad := func(key, reason string) { probs.add(ds.Problem(f.Number, col[key], reason)) }
+		bad := func(key, reason string) { probs.Add(ds.Problem(f.Number, col[key], reason)) }
 		day, err := parseDay(get("valid_from"))
 		if err != nil {
 			bad("valid_from", err.Error())
@@ -149,7 +149,7 @@ func changeRows(ds *source.Dataset) ([]changeRow, error) {
 		}
 		rows = append(rows, r)
 	}
-	return rows, probs.err()
+	return rows, probs.Err()
 }
 
 func parseDay(s string) (time.Time, error) {
@@ -175,7 +175,7 @@ func (g changeGroup) first() changeRow { return g.rows[0] }
 func groupChanges(ctx context.Context, tx pgx.Tx, ds *source.Dataset, rows []changeRow) ([]changeGroup, error) {
 	byKey := map[string]*changeGroup{}
 	var order []string
-	var probs problems
+	var probs source.Problems
 	oldSeen := map[string]changeRow{}
 	for _, r := range rows {
 		key := r.day.Format(time.DateOnly) + "\x00" + r.level + "\x00" + r.newCode
@@ -186,7 +186,7 @@ func groupChanges(ctx context.Context, tx pgx.Tx, ds *source.Dataset, rows []cha
 				err = fmt.Errorf("level %q is an area scheme, not part of the hierarchy", r.level)
 			}
 			if err != nil {
-				probs.add(ds.Problem(r.number, "level", err.Error()))
+				probs.Add(ds.Problem(r.number, "level", err.Error()))
 				continue
 			}
 			g = &changeGroup{level: level, parent: parent}
@@ -194,16 +194,16 @@ func groupChanges(ctx context.Context, tx pgx.Tx, ds *source.Dataset, rows []cha
 			order = append(order, key)
 		}
 		if prev := g.rows; len(prev) > 0 && (prev[0].name != r.name || prev[0].parent != r.parent) {
-			probs.add(ds.Problem(r.number, "new_name", fmt.Sprintf("%s %q has another name or parent on line %d", r.level, r.newCode, prev[0].number)))
+			probs.Add(ds.Problem(r.number, "new_name", fmt.Sprintf("%s %q has another name or parent on line %d", r.level, r.newCode, prev[0].number)))
 		}
 		oldKey := r.day.Format(time.DateOnly) + "\x00" + r.level + "\x00" + r.oldCode
 		if prev, ok := oldSeen[oldKey]; ok && (prev.share == 1 || r.share == 1) {
-			probs.add(ds.Problem(r.number, "old_code", fmt.Sprintf("%s %q passes whole on line %d already", r.level, r.oldCode, prev.number)))
+			probs.Add(ds.Problem(r.number, "old_code", fmt.Sprintf("%s %q passes whole on line %d already", r.level, r.oldCode, prev.number)))
 		}
 		oldSeen[oldKey] = r
 		g.rows = append(g.rows, r)
 	}
-	if err := probs.err(); err != nil {
+	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	groups := make([]changeGroup, 0, len(order))
@@ -280,7 +280,7 @@ VALUES ($1, $2, $3::float8, $3::float8 = 1, 'change', $4)`
 
 func applyChange(ctx context.Context, tx pgx.Tx, ds *source.Dataset, g changeGroup, batch int64) (int, error) {
 	r := g.first()
-	var probs problems
+	var probs source.Problems
 	var preds []int64
 	var shares []float64
 	whole := true
@@ -289,7 +289,7 @@ func applyChange(ctx context.Context, tx pgx.Tx, ds *source.Dataset, g changeGro
 		var hasGeom bool
 		err := tx.QueryRow(ctx, sqlPredecessor, g.level.Name, row.oldCode, row.day).Scan(&id, &hasGeom)
 		if errors.Is(err, pgx.ErrNoRows) {
-			probs.add(ds.Problem(row.number, "old_code", fmt.Sprintf("%s %q is not valid on %s",
+			probs.Add(ds.Problem(row.number, "old_code", fmt.Sprintf("%s %q is not valid on %s",
 				g.level.Name, row.oldCode, row.day.AddDate(0, 0, -1).Format(time.DateOnly))))
 			continue
 		}
@@ -303,7 +303,7 @@ func applyChange(ctx context.Context, tx pgx.Tx, ds *source.Dataset, g changeGro
 	var parentLevel, parentCode *string
 	if r.parent != "" {
 		if g.parent.Name == "" {
-			probs.add(ds.Problem(r.number, "parent", fmt.Sprintf("level %s has no parent level", g.level.Name)))
+			probs.Add(ds.Problem(r.number, "parent", fmt.Sprintf("level %s has no parent level", g.level.Name)))
 		} else {
 			var ok bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM area a WHERE level = $1 AND code = $2 AND `+
@@ -311,12 +311,12 @@ func applyChange(ctx context.Context, tx pgx.Tx, ds *source.Dataset, g changeGro
 				return 0, fmt.Errorf("import %s: %w", ds.Path, err)
 			}
 			if !ok {
-				probs.add(ds.Problem(r.number, "parent", fmt.Sprintf("%s %q is not valid on %s", g.parent.Name, r.parent, r.day.Format(time.DateOnly))))
+				probs.Add(ds.Problem(r.number, "parent", fmt.Sprintf("%s %q is not valid on %s", g.parent.Name, r.parent, r.day.Format(time.DateOnly))))
 			}
 			parentLevel, parentCode = &g.parent.Name, &r.parent
 		}
 	}
-	if err := probs.err(); err != nil {
+	if err := probs.Err(); err != nil {
 		return 0, err
 	}
 	for _, id := range preds {
@@ -350,7 +350,7 @@ ORDER BY a.level, a.code LIMIT 20`
 
 func checkOrphans(ctx context.Context, tx pgx.Tx, ds *source.Dataset, groups []changeGroup) error {
 	days := map[time.Time]bool{}
-	var probs problems
+	var probs source.Problems
 	for _, g := range groups {
 		d := g.first().day
 		if days[d] {
@@ -367,7 +367,7 @@ func checkOrphans(ctx context.Context, tx pgx.Tx, ds *source.Dataset, groups []c
 				rows.Close()
 				return fmt.Errorf("import %s: check parents: %w", ds.Path, err)
 			}
-			probs.add(ds.Problem(0, "", fmt.Sprintf("%s %q would be left under %s %q, which ends before %s; list its change too",
+			probs.Add(ds.Problem(0, "", fmt.Sprintf("%s %q would be left under %s %q, which ends before %s; list its change too",
 				level, code, plevel, pcode, d.Format(time.DateOnly))))
 		}
 		rows.Close()
@@ -375,5 +375,5 @@ func checkOrphans(ctx context.Context, tx pgx.Tx, ds *source.Dataset, groups []c
 			return fmt.Errorf("import %s: check parents: %w", ds.Path, err)
 		}
 	}
-	return probs.err()
+	return probs.Err()
 }

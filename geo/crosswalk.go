@@ -103,19 +103,19 @@ func (s *Store) ImportCrosswalk(ctx context.Context, path string) (CrosswalkRepo
 	var pairs []pair
 	sums := map[int64]float64{}
 	firstLine := map[int64]int{}
-	var probs problems
+	var probs source.Problems
 	for _, f := range ds.Features {
 		get := func(key string) string { return strings.TrimSpace(f.Attrs[col[key]]) }
 		share, err := strconv.ParseFloat(strings.Replace(get("share"), ",", ".", 1), 64)
 		if err != nil || share <= 0 || share > 1 {
-			probs.add(ds.Problem(f.Number, col["share"], fmt.Sprintf("%q is not a share between 0 and 1", get("share"))))
+			probs.Add(ds.Problem(f.Number, col["share"], fmt.Sprintf("%q is not a share between 0 and 1", get("share"))))
 			continue
 		}
 		var day *time.Time
 		if col["valid_from"] != "" && get("valid_from") != "" {
 			d, err := parseDay(get("valid_from"))
 			if err != nil {
-				probs.add(ds.Problem(f.Number, col["valid_from"], err.Error()))
+				probs.Add(ds.Problem(f.Number, col["valid_from"], err.Error()))
 				continue
 			}
 			day = &d
@@ -123,7 +123,7 @@ func (s *Store) ImportCrosswalk(ctx context.Context, path string) (CrosswalkRepo
 		var p pair
 		err = tx.QueryRow(ctx, sqlCrosswalkPair, get("level"), get("old_code"), get("new_code"), day).Scan(&p.pred, &p.succ)
 		if err == pgx.ErrNoRows {
-			probs.add(ds.Problem(f.Number, col["old_code"], fmt.Sprintf("no ended version of %s %q followed by a version of %q",
+			probs.Add(ds.Problem(f.Number, col["old_code"], fmt.Sprintf("no ended version of %s %q followed by a version of %q",
 				get("level"), get("old_code"), get("new_code"))))
 			continue
 		}
@@ -139,10 +139,10 @@ func (s *Store) ImportCrosswalk(ctx context.Context, path string) (CrosswalkRepo
 	}
 	for pred, sum := range sums {
 		if sum < 0.999999 || sum > 1.000001 {
-			probs.add(ds.Problem(firstLine[pred], col["share"], fmt.Sprintf("the shares of this old area sum to %.6g, not 1", sum)))
+			probs.Add(ds.Problem(firstLine[pred], col["share"], fmt.Sprintf("the shares of this old area sum to %.6g, not 1", sum)))
 		}
 	}
-	if err := probs.err(); err != nil {
+	if err := probs.Err(); err != nil {
 		return rep, err
 	}
 	preds := make([]int64, 0, len(sums))

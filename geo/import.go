@@ -97,25 +97,6 @@ func (r ImportReport) String() string {
 	return s + fmt.Sprintf(", %.2f s (batch %d)", r.Seconds, r.Batch)
 }
 
-// maxProblems bounds how many input problems one failed import lists.
-const maxProblems = 20
-
-// problems collects input errors up to maxProblems.
-type problems []error
-
-func (p *problems) add(e *source.Error) {
-	if len(*p) < maxProblems {
-		*p = append(*p, e)
-	}
-}
-
-func (p problems) err() error {
-	if len(p) == 0 {
-		return nil
-	}
-	return errors.Join(p...)
-}
-
 // stagedArea is one validated input feature.
 type stagedArea struct {
 	number int
@@ -305,7 +286,7 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 		}
 	}
 
-	var probs problems
+	var probs source.Problems
 	var staged []stagedArea
 	skipped := 0
 	seen := map[string]int{}
@@ -323,7 +304,7 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 			wkb:    f.WKB,
 		}
 		bad := func(field, reason string) {
-			probs.add(ds.Problem(f.Number, field, reason))
+			probs.Add(ds.Problem(f.Number, field, reason))
 		}
 		if a.name == "" {
 			bad(in.NameField, "empty name")
@@ -368,14 +349,14 @@ func stageFeatures(ds *source.Dataset, in AreaImport) ([]stagedArea, int, error)
 	if withGeom > 0 && withGeom < len(staged) {
 		for _, a := range staged {
 			if a.wkb == nil {
-				probs.add(ds.Problem(a.number, "geometry", "empty geometry"))
+				probs.Add(ds.Problem(a.number, "geometry", "empty geometry"))
 			}
 		}
 	}
 	if in.Parent.Overlap && withGeom == 0 && len(staged) > 0 {
-		probs.add(&source.Error{Path: ds.Path, Reason: "the parent rule 'overlap' needs geometries; the file has none"})
+		probs.Add(&source.Error{Path: ds.Path, Reason: "the parent rule 'overlap' needs geometries; the file has none"})
 	}
-	return staged, skipped, probs.err()
+	return staged, skipped, probs.Err()
 }
 
 // unit names what a dataset's numbers count, for messages.
@@ -524,11 +505,11 @@ func checkGeometries(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in Area
 		return 0, fmt.Errorf("validate geometries: %w", err)
 	}
 	if len(bad) > 0 && in.Strict {
-		var probs problems
+		var probs source.Problems
 		for _, b := range bad {
-			probs.add(ds.Problem(b.number, "geometry", "invalid geometry: "+b.reason))
+			probs.Add(ds.Problem(b.number, "geometry", "invalid geometry: "+b.reason))
 		}
-		return 0, probs.err()
+		return 0, probs.Err()
 	}
 	if len(bad) > 0 {
 		if _, err := tx.Exec(ctx, sqlRepair); err != nil {
@@ -547,11 +528,11 @@ func checkGeometries(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in Area
 		return 0, fmt.Errorf("check geometries: %w", err)
 	}
 	if len(empty) > 0 {
-		var probs problems
+		var probs source.Problems
 		for _, n := range empty {
-			probs.add(ds.Problem(n, "geometry", "geometry has no area (empty or degenerate polygon)"))
+			probs.Add(ds.Problem(n, "geometry", "geometry has no area (empty or degenerate polygon)"))
 		}
-		return 0, probs.err()
+		return 0, probs.Err()
 	}
 	return len(bad), nil
 }
@@ -617,7 +598,7 @@ func resolveParents(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in AreaI
 	if d := in.referenceDate(); d != nil {
 		day = d.Format(time.DateOnly)
 	}
-	var probs problems
+	var probs source.Problems
 	for _, m := range miss {
 		e := ds.Problem(m.number, "", "")
 		switch {
@@ -632,9 +613,9 @@ func resolveParents(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in AreaI
 		if !in.Parent.Overlap {
 			e.Reason = fmt.Sprintf("parent %s %q does not exist (valid on %s)", parent.Name, m.key, day)
 		}
-		probs.add(e)
+		probs.Add(e)
 	}
-	return probs.err()
+	return probs.Err()
 }
 
 // New versions must not overlap in time with the versions that stay; it
@@ -652,7 +633,7 @@ func checkOverlappingVersions(ctx context.Context, tx pgx.Tx, ds *source.Dataset
 		return fmt.Errorf("import %s: check versions: %w", in.Path, err)
 	}
 	defer rows.Close()
-	var probs problems
+	var probs source.Problems
 	for rows.Next() {
 		var number int
 		var code string
@@ -660,14 +641,14 @@ func checkOverlappingVersions(ctx context.Context, tx pgx.Tx, ds *source.Dataset
 		if err := rows.Scan(&number, &code, &from, &to); err != nil {
 			return fmt.Errorf("import %s: check versions: %w", in.Path, err)
 		}
-		probs.add(ds.Problem(number, in.CodeField,
+		probs.Add(ds.Problem(number, in.CodeField,
 			fmt.Sprintf("%s %q already exists valid %s; start a new version with --valid-from after its first day",
 				in.Level, code, interval(from, to))))
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("import %s: check versions: %w", in.Path, err)
 	}
-	return probs.err()
+	return probs.Err()
 }
 
 func interval(from, to *time.Time) string {

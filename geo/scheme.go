@@ -138,7 +138,7 @@ func (s *Store) ImportScheme(ctx context.Context, in SchemeImport) (ImportReport
 	}
 
 	rows, probs := schemeRows(ds, in)
-	if err := probs.err(); err != nil {
+	if err := probs.Err(); err != nil {
 		return rep, err
 	}
 	if len(rows) == 0 {
@@ -232,8 +232,8 @@ func ensureScheme(ctx context.Context, tx pgx.Tx, in SchemeImport) error {
 	return nil
 }
 
-func schemeRows(ds *source.Dataset, in SchemeImport) ([][]any, problems) {
-	var probs problems
+func schemeRows(ds *source.Dataset, in SchemeImport) ([][]any, source.Problems) {
+	var probs source.Problems
 	var rows [][]any
 	memberRow := map[string]int{}
 	unitName := map[string]string{}
@@ -242,7 +242,7 @@ func schemeRows(ds *source.Dataset, in SchemeImport) ([][]any, problems) {
 		name := strings.TrimSpace(f.Attrs[in.NameField])
 		member := strings.TrimSpace(f.Attrs[in.MemberField])
 		bad := func(field, reason string) {
-			probs.add(ds.Problem(f.Number, field, reason))
+			probs.Add(ds.Problem(f.Number, field, reason))
 		}
 		switch {
 		case code == "":
@@ -291,20 +291,20 @@ func resolveMembers(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in Schem
 	if day != nil {
 		when = day.Format(time.DateOnly)
 	}
-	var probs problems
+	var probs source.Problems
 	for rows.Next() {
 		var number int
 		var code string
 		if err := rows.Scan(&number, &code); err != nil {
 			return fmt.Errorf("import %s: find members: %w", in.Path, err)
 		}
-		probs.add(ds.Problem(number, in.MemberField,
+		probs.Add(ds.Problem(number, in.MemberField,
 			fmt.Sprintf("%s %q does not exist (valid on %s)", memberLevel, code, when)))
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("import %s: find members: %w", in.Path, err)
 	}
-	return probs.err()
+	return probs.Err()
 }
 
 func schemeConflicts(ctx context.Context, tx pgx.Tx, in SchemeImport) error {
@@ -313,18 +313,18 @@ func schemeConflicts(ctx context.Context, tx pgx.Tx, in SchemeImport) error {
 		return fmt.Errorf("import %s: check versions: %w", in.Path, err)
 	}
 	defer rows.Close()
-	var probs problems
+	var probs source.Problems
 	for rows.Next() {
 		var code string
 		var from, to *time.Time
 		if err := rows.Scan(&code, &from, &to); err != nil {
 			return fmt.Errorf("import %s: check versions: %w", in.Path, err)
 		}
-		probs.add(&source.Error{Path: in.Path, Field: in.CodeField,
+		probs.Add(&source.Error{Path: in.Path, Field: in.CodeField,
 			Reason: fmt.Sprintf("%s %q already exists valid %s; start a new version with --valid-from", in.Scheme, code, interval(from, to))})
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("import %s: check versions: %w", in.Path, err)
 	}
-	return probs.err()
+	return probs.Err()
 }

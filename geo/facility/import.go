@@ -64,20 +64,6 @@ func (r Report) String() string {
 	return s + fmt.Sprintf(", EPSG:%d, %.2f s (batch %d)", r.SRID, r.Seconds, r.Batch)
 }
 
-// maxProblems bounds how many input problems one failed import lists, as
-// for areas.
-const maxProblems = 20
-
-type problems []error
-
-func (p *problems) add(e *source.Error) {
-	if len(*p) < maxProblems {
-		*p = append(*p, e)
-	}
-}
-
-func (p problems) err() error { return errors.Join(p...) }
-
 // staged is one checked input feature.
 type staged struct {
 	number   int
@@ -200,11 +186,11 @@ func stage(ds *source.Dataset, m Mapping) ([]staged, error) {
 		return nil, ds.Problem(0, "", "a CSV file needs coordinate columns: map x=FIELD,y=FIELD")
 	}
 	used := m.mapped()
-	var probs problems
+	var probs source.Problems
 	var out []staged
 	seen := map[string]int{}
 	for _, f := range ds.Features {
-		bad := func(field, reason string) { probs.add(ds.Problem(f.Number, field, reason)) }
+		bad := func(field, reason string) { probs.Add(ds.Problem(f.Number, field, reason)) }
 		v := func(field string) string {
 			if field == "" {
 				return ""
@@ -262,7 +248,7 @@ func stage(ds *source.Dataset, m Mapping) ([]staged, error) {
 		}
 		out = append(out, st)
 	}
-	return out, probs.err()
+	return out, probs.Err()
 }
 
 func unit(ds *source.Dataset) string {
@@ -406,7 +392,7 @@ FROM facility_stage s
 LEFT JOIN LATERAL (` + fmt.Sprintf(finestArea, "pg_temp.facility_to_4326(ST_FlipCoordinates(s.src))") + `) sw ON true
 WHERE s.area_id IS NULL
 ORDER BY s.number
-LIMIT ` + fmt.Sprint(maxProblems)
+LIMIT ` + fmt.Sprint(source.MaxProblems)
 
 func placeInAreas(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in Import, srid int) error {
 	if _, err := tx.Exec(ctx, sqlPlace, in.ValidFrom); err != nil {
@@ -416,7 +402,7 @@ func placeInAreas(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in Import,
 	if err != nil {
 		return fmt.Errorf("import facilities %s: find points outside: %w", in.Path, err)
 	}
-	var probs problems
+	var probs source.Problems
 	var number int
 	var x, y float64
 	var swapped string
@@ -426,13 +412,13 @@ func placeInAreas(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in Import,
 		if swapped != "" {
 			reason += fmt.Sprintf("; the axis order looks swapped: with x and y exchanged it lies in %s", swapped)
 		}
-		probs.add(ds.Problem(number, "geometry", reason))
+		probs.Add(ds.Problem(number, "geometry", reason))
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("import facilities %s: find points outside: %w", in.Path, err)
 	}
-	return probs.err()
+	return probs.Err()
 }
 
 func num(v float64) string { return fmt.Sprintf("%.10g", v) }
@@ -458,7 +444,7 @@ SELECT s.number, s.source_id, coalesce(f.valid_from::text, '…'), coalesce(f.va
 FROM facility_stage s JOIN facility f ON f.type = $1 AND f.source_id = s.source_id
 WHERE daterange(f.valid_from, f.valid_to, '[]') && daterange($2::date, $3::date, '[]')
 ORDER BY s.number
-LIMIT ` + fmt.Sprint(maxProblems)
+LIMIT ` + fmt.Sprint(source.MaxProblems)
 
 func closeEarlier(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in Import, batch int64) (int, error) {
 	tag, err := tx.Exec(ctx, sqlCloseEarlier, in.Type, in.ValidFrom, batch)
@@ -469,19 +455,19 @@ func closeEarlier(ctx context.Context, tx pgx.Tx, ds *source.Dataset, in Import,
 	if err != nil {
 		return 0, fmt.Errorf("import facilities %s: check validity: %w", in.Path, err)
 	}
-	var probs problems
+	var probs source.Problems
 	var number int
 	var id, from, to string
 	var other int64
 	_, err = pgx.ForEachRow(rows, []any{&number, &id, &from, &to, &other}, func() error {
-		probs.add(ds.Problem(number, in.Mapping.ID, fmt.Sprintf(
+		probs.Add(ds.Problem(number, in.Mapping.ID, fmt.Sprintf(
 			"%s %q is already imported (batch %d) for %s – %s, overlapping the new validity", in.Type, id, other, from, to)))
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("import facilities %s: check validity: %w", in.Path, err)
 	}
-	return int(tag.RowsAffected()), probs.err()
+	return int(tag.RowsAffected()), probs.Err()
 }
 
 const sqlInsertFacilities = `
