@@ -138,8 +138,28 @@ type temporalExtent struct {
 	TRS      string       `json:"trs"`
 }
 
+// collectionLinks are the links of collection id, a level's or a layer's:
+// itself, its items, queryables and sortables, and those the
+// configuration adds (the vector tiles).
+func (h *Handler) collectionLinks(r *http.Request, id, itemsTitle string) []Link {
+	href := h.root(r) + "/collections/" + id
+	links := []Link{
+		{Href: href, Rel: "self", Type: mediaJSON, Title: "this collection"},
+		{Href: href + "/items", Rel: "items", Type: mediaGeoJSON, Title: itemsTitle},
+		{Href: href + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: mediaSchema,
+			Title: "the properties filters may use"},
+		// the relation GDAL up to 3.6 looks for
+		{Href: href + "/queryables", Rel: "queryables", Type: mediaJSON, Title: "the properties filters may use"},
+		{Href: href + "/sortables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/sortables", Type: mediaSchema,
+			Title: "the properties sortby may use"},
+	}
+	if h.cfg.CollectionLinks != nil {
+		links = append(links, h.cfg.CollectionLinks(h.root(r), id)...)
+	}
+	return links
+}
+
 func (h *Handler) collectionOf(r *http.Request, l geo.LevelSummary) collection {
-	href := h.root(r) + "/collections/" + l.Name
 	c := collection{
 		ID:          l.Name,
 		Title:       l.Title,
@@ -148,19 +168,7 @@ func (h *Handler) collectionOf(r *http.Request, l geo.LevelSummary) collection {
 		ItemType:    "feature",
 		CRS:         h.crsURIs(),
 		StorageCRS:  supportedCRS[0].URI(),
-		Links: []Link{
-			{Href: href, Rel: "self", Type: mediaJSON, Title: "this collection"},
-			{Href: href + "/items", Rel: "items", Type: mediaGeoJSON, Title: "the areas of " + l.Title},
-			{Href: href + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: mediaSchema,
-				Title: "the properties filters may use"},
-			// the relation GDAL up to 3.6 looks for
-			{Href: href + "/queryables", Rel: "queryables", Type: mediaJSON, Title: "the properties filters may use"},
-			{Href: href + "/sortables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/sortables", Type: mediaSchema,
-				Title: "the properties sortby may use"},
-		},
-	}
-	if h.cfg.CollectionLinks != nil {
-		c.Links = append(c.Links, h.cfg.CollectionLinks(h.root(r), l.Name)...)
+		Links:       h.collectionLinks(r, l.Name, "the areas of "+l.Title),
 	}
 	if l.Versions > 0 {
 		c.Extent = &extent{Temporal: &temporalExtent{

@@ -111,28 +111,16 @@ func (h *Handler) layerCollections(ctx context.Context, r *http.Request) ([]coll
 }
 
 func (h *Handler) layerCollectionOf(r *http.Request, l LayerInfo) collection {
-	href := h.root(r) + "/collections/" + l.ID
 	c := collection{
 		ID: l.ID, Title: l.Title, Description: l.Description, Attribution: h.cfg.Attribution,
 		ItemType: "feature", CRS: h.crsURIs(), StorageCRS: supportedCRS[0].URI(),
-		Links: []Link{
-			{Href: href, Rel: "self", Type: mediaJSON, Title: "this collection"},
-			{Href: href + "/items", Rel: "items", Type: mediaGeoJSON, Title: "the features of " + l.Title},
-			{Href: href + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: mediaSchema,
-				Title: "the properties filters may use"},
-			{Href: href + "/queryables", Rel: "queryables", Type: mediaJSON, Title: "the properties filters may use"},
-			{Href: href + "/sortables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/sortables", Type: mediaSchema,
-				Title: "the properties sortby may use"},
-		},
+		// the tiles of a layer answer under the same names as a level's
+		Links: h.collectionLinks(r, l.ID, "the features of "+l.Title),
 		Extent: &extent{Temporal: &temporalExtent{
 			Interval: [][2]*string{{instant(l.From, false), instant(l.To, true)}}, TRS: trsGregorian}},
 	}
 	if l.BBox != nil {
 		c.Extent.Spatial = &spatialExtent{BBox: [][4]float64{*l.BBox}, CRS: supportedCRS[0].URI()}
-	}
-	// the tiles of a layer answer under the same names as a level's
-	if h.cfg.CollectionLinks != nil {
-		c.Links = append(c.Links, h.cfg.CollectionLinks(h.root(r), l.ID)...)
 	}
 	return c
 }
