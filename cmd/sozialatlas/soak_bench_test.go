@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -41,23 +40,7 @@ func BenchmarkSoak(b *testing.B) {
 	ctx := context.Background()
 	pool := demoDB(b)
 	paths := soakPaths(ctx, b, pool)
-	dir := b.TempDir()
-	list := filepath.Join(dir, "paths.txt")
-	if err := os.WriteFile(list, []byte(strings.Join(paths, "\n")+"\n"), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	script := filepath.Join(dir, "soak.lua")
-	lua := `local paths = {}
-for line in io.lines("` + list + `") do paths[#paths + 1] = line end
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1], {["Accept-Encoding"] = "gzip"})
-end
-`
-	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	script := wrkScript(b, paths)
 	flags := serveFlags{maxLimit: 20000, tileCacheMiB: tiles.DefaultCacheBytes >> 20, tileVersionAge: time.Second}
 	srv := httptest.NewServer(newRouterOn(servingPoolOf(b, pool), flags, slog.New(slog.DiscardHandler)))
 	defer srv.Close()

@@ -360,23 +360,7 @@ func wrkWarmAndMemory(b *testing.B, pool *pgxpool.Pool, paths []string, kept map
 		fmt.Fprintln(os.Stderr, "wrk is not installed (make bench installs it): no out-of-process latencies")
 		return
 	}
-	dir := b.TempDir()
-	list := filepath.Join(dir, "paths.txt")
-	if err := os.WriteFile(list, []byte(strings.Join(paths, "\n")+"\n"), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	script := filepath.Join(dir, "tiles.lua")
-	lua := `local paths = {}
-for line in io.lines("` + list + `") do paths[#paths + 1] = line end
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1], {["Accept-Encoding"] = "gzip"})
-end
-`
-	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	script := wrkScript(b, paths)
 	flags := serveFlags{maxLimit: 20000, tileCacheMiB: tiles.DefaultCacheBytes >> 20, tileVersionAge: time.Second}
 	srv := httptest.NewServer(newRouterOn(pool, flags, log))
 	defer srv.Close()
@@ -396,6 +380,30 @@ end
 	b.ReportMetric(warm.perSecond/floor.perSecond, "wrk-warm/memory-64c")
 	b.ReportMetric(warm.p99ms, "wrk-warm-p99-ms-64c")
 	b.ReportMetric(floor.p99ms, "wrk-memory-p99-ms-64c")
+}
+
+// wrkScript writes a wrk script that asks for the paths in turn, with
+// gzip as browsers do, and returns its file.
+func wrkScript(b *testing.B, paths []string) string {
+	b.Helper()
+	dir := b.TempDir()
+	list := filepath.Join(dir, "paths.txt")
+	if err := os.WriteFile(list, []byte(strings.Join(paths, "\n")+"\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	script := filepath.Join(dir, "paths.lua")
+	lua := `local paths = {}
+for line in io.lines("` + list + `") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1], {["Accept-Encoding"] = "gzip"})
+end
+`
+	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return script
 }
 
 // wrkFigures is what wrk reported: requests per second, latency
