@@ -10,21 +10,7 @@ const number = (v, decimals) => new Intl.NumberFormat('de-DE',
   { minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(v);
 const dateDE = (iso) => iso.split('-').reverse().join('.');
 
-// Requests the first map needs are asked for at once rather than one after
-// another; getJSON hands out each prefetched answer once.
-const prefetched = new Map();
-function prefetch(url) {
-  const answer = getJSON(url);
-  answer.catch(() => {}); // reported where it is used, if it is
-  prefetched.set(url, answer);
-}
-
 async function getJSON(url) {
-  const early = prefetched.get(url);
-  if (early) {
-    prefetched.delete(url);
-    return early;
-  }
   const res = await fetch(url, { headers: { Accept: 'application/json' } });
   if (!res.ok) {
     let detail = res.statusText;
@@ -32,6 +18,22 @@ async function getJSON(url) {
     throw new Error(`${url}: ${detail}`);
   }
   return res.json();
+}
+
+// metadata asks for a description of a level or an indicator (the
+// queryables, an indicator's levels and periods) once while the page is
+// open: the search field refills the indicator list at every key, and the
+// periods of the indicators a filter compares serve every filter. start()
+// asks for what the first map needs at once rather than one after another.
+// A failed answer is not kept; it is reported where it is used.
+const metadataAnswers = new Map();
+function metadata(url) {
+  if (!metadataAnswers.has(url)) {
+    const answer = getJSON(url);
+    answer.catch(() => metadataAnswers.delete(url));
+    metadataAnswers.set(url, answer);
+  }
+  return metadataAnswers.get(url);
 }
 
 // state is what the URL's fragment holds.
@@ -157,7 +159,7 @@ async function loadCatalogue() {
 // fillIndicators lists the indicators with values at the level, grouped by
 // category, narrowed by the search text.
 async function fillIndicators() {
-  const q = await getJSON(`/collections/${state.level}/queryables`);
+  const q = await metadata(`/collections/${state.level}/queryables`);
   const search = $('search').value.trim().toLowerCase();
   const select = $('indicator');
   select.replaceChildren();
@@ -186,9 +188,7 @@ async function fillIndicators() {
 }
 
 async function fillPeriods() {
-  const doc = await getJSON(`/indicators/${state.indicator}`);
-  const level = doc.levels.find((l) => l.level === state.level);
-  const periods = level ? level.periods.filter((p) => p.with_value > 0).map((p) => p.period) : [];
+  const periods = await periodsAt(state.indicator);
   const select = $('period');
   select.replaceChildren(...periods.map((p) => new Option(dateDE(p), p)));
   if (!periods.includes(state.period)) state.period = periods[periods.length - 1] || '';
@@ -198,7 +198,7 @@ async function fillPeriods() {
 
 // periodsAt lists the periods with values of an indicator at the level.
 async function periodsAt(key) {
-  const doc = await getJSON(`/indicators/${key}`);
+  const doc = await metadata(`/indicators/${key}`);
   const level = doc.levels.find((l) => l.level === state.level);
   return level ? level.periods.filter((p) => p.with_value > 0).map((p) => p.period) : [];
 }
@@ -1139,8 +1139,8 @@ function facilityReport() {
 // ---- end of the facilities
 
 async function start() {
-  prefetch(`/collections/${state.level}/queryables`);
-  prefetch(`/indicators/${state.indicator}`);
+  metadata(`/collections/${state.level}/queryables`);
+  metadata(`/indicators/${state.indicator}`);
   await Promise.all([loadLevels(), loadCatalogue(), loadAttribution()]);
   await fillIndicators();
   await fillPeriods();
