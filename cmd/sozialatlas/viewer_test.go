@@ -170,8 +170,9 @@ type viewerProfile struct {
 // are compared with.
 type profileAPI struct {
 	Indicators []struct {
-		Key   string
-		Value *float64
+		Key        string
+		Value      *float64
+		Comparison map[string]struct{ Value *float64 }
 	}
 }
 
@@ -975,19 +976,12 @@ func TestViewerSupply(t *testing.T) {
 	}
 	p := res.Profile
 	api := sameProfile(t, srv.URL, "prognoseraum", p.Code, "2022-12-31", p)
-	var parent struct {
-		Indicators []struct {
-			Key        string
-			Comparison map[string]struct{ Value *float64 }
-		}
-	}
-	getJSON(t, srv.URL+"/areas/prognoseraum/"+p.Code+"/profile?period=2022-12-31", &parent)
 	for _, key := range []string{"kita_plaetze_je_100_u6", "kita_luecke", "kita_2sfca"} {
 		if p.Values[key] == nil {
 			t.Errorf("%s: no value in the profile of %s", key, p.Code)
 		}
 	}
-	for _, e := range parent.Indicators {
+	for _, e := range api.Indicators {
 		want := e.Comparison["parent"].Value
 		if got := p.Parent[e.Key]; (got == nil) != (want == nil) || (got != nil && *got != *want) {
 			t.Errorf("%s of the parent: page %v, API %v", e.Key, got, want)
